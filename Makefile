@@ -1,0 +1,43 @@
+# Thin wrappers over deploy/local/*.sh and the tools' own commands.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+ROLE ?= admin
+UNIT ?=
+SERVICE ?=
+export SERVICE
+
+.PHONY: help run test token up down status migrate bootstrap clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: ## provision PostgreSQL and Kafka, migrate, start the five services (Ctrl-C stops all)
+	@deploy/local/run.sh
+
+test: ## start the test PostgreSQL and Kafka, run every test (or SERVICE=…), tear down
+	@deploy/local/test.sh
+
+token: ## print a signed local JWT: make token ROLE=officer UNIT=<uuid> [OFFICER=<uuid>]
+	@deploy/local/bootstrap.sh
+	@.venv/bin/enforcement-token --role "$(ROLE)" $(if $(UNIT),--unit "$(UNIT)") $(if $(OFFICER),--officer "$(OFFICER)")
+
+up: ## start the local PostgreSQL and Kafka only (kept running until make down)
+	@deploy/local/bootstrap.sh
+	@deploy/local/infra.sh up
+
+down: ## stop the local PostgreSQL and Kafka
+	@deploy/local/infra.sh down
+
+status: ## show what runs
+	@deploy/local/infra.sh status || true
+
+migrate: ## apply every service's migrations to the local databases
+	@deploy/local/bootstrap.sh
+	@eval "$$(deploy/local/infra.sh env)"; for s in case tolerance review accountability stats; do .venv/bin/$$s-service migrate || exit 1; done
+
+bootstrap: ## install uv and the locked Python packages
+	@deploy/local/bootstrap.sh
+
+clean: down ## stop everything and delete .run/ (local databases and broker data)
+	@INSTANCE=test deploy/local/infra.sh down
+	rm -rf .run

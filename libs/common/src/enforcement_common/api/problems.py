@@ -1,0 +1,162 @@
+"""RFC 9457 ``application/problem+json`` errors for every failure a client can meet.
+
+Domain code raises :class:`ProblemError` (a stable ``code``, an HTTP status and,
+when a rule refused, ``basis`` rule ids); :func:`install_problem_handlers` renders
+it, and also turns FastAPI's own errors (unknown route, wrong method, invalid
+request) and unexpected exceptions into problems. Titles are zh-CN by default and
+English when the client prefers ``en`` in ``Accept-Language``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from enforcement_common.observability import current_correlation_id
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+log = structlog.get_logger(__name__)
+
+#: Titles per stable code: (zh-CN, en).
+TITLES: dict[str, tuple[str, str]] = {
+    "request.invalid": ("请求参数不合法", "Request is invalid"),
+    "http.not_found": ("资源不存在", "Not found"),
+    "http.method_not_allowed": ("不支持该请求方法", "Method not allowed"),
+    "http.error": ("请求错误", "Request error"),
+    "service.not_ready": ("服务尚未就绪", "Service not ready"),
+    "internal.error": ("服务器内部错误", "Internal server error"),
+}
+
+
+def problem_type(code: str) -> str:
+    return f"urn:enforcement:problem:{code}"
+
+
+def prefers_english(request: Request | None) -> bool:
+    if request is None:
+        return False
+    header = request.headers.get("accept-language", "")
+    first = header.split(",")[0].strip().lower()
+    return first.startswith("en")
+
+
+def title_for(code: str, request: Request | None, fallback: str | None = None) -> str:
+    zh, en = TITLES.get(code, (fallback or code, fallback or code))
+    return en if prefers_english(request) else zh
+
+
+class ProblemError(Exception):
+    """A failure to report to the client as a problem; raise it from services, never HTTPException."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        basis: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.basis = basis
+        self.headers = headers
+        self.extensions = extensions
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    basis: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": title_for(code, request),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if basis:
+        body["basis"] = basis
+    correlation_id = current_correlation_id()
+    if correlation_id:
+        body["correlation_id"] = correlation_id
+    body.update(extensions)
+    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        request, exc.status, exc.code, exc.detail, basis=exc.basis, headers=exc.headers, **exc.extensions
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "http.not_found", 405: "http.method_not_allowed"}.get(exc.status_code, "http.error")
+    return problem_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type", "")}
+        for error in exc.errors()
+    ]
+    return problem_response(request, 422, "request.invalid", "The request does not match the schema.", errors=errors)
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an exception no handler took into a generic 500 problem.
+
+    It sits inside the correlation-id middleware, so the problem and the log line
+    carry the request's correlation id; the traceback goes to the log only.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled_exception", path=scope.get("path"), method=scope.get("method"))
+            if started:
+                raise  # too late for a problem body; the server closes the connection
+            response = problem_response(
+                Request(scope), 500, "internal.error", "An unexpected error occurred; quote the correlation id."
+            )
+            await response(scope, receive, send)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

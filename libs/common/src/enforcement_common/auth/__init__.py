@@ -1,0 +1,1 @@
+"""Authentication: signed JWT bearer tokens with the claims of CONTRACT.md."""

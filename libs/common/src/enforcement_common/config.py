@@ -1,0 +1,81 @@
+"""Service settings from environment variables.
+
+Each service subclasses :class:`BaseServiceSettings` with its own prefix
+(``CASE_``, ``REVIEW_`` …), so ``CASE_DATABASE_URL`` configures case-service only.
+Settings every service shares — the Kafka bootstrap servers and the JWT secret —
+may also be given once, unprefixed (``KAFKA_BOOTSTRAP_SERVERS``, ``AUTH_JWT_SECRET``);
+the prefixed variable wins when both are set.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import ClassVar
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Local development default for signing tokens (documented in the README).
+#: Never valid outside a developer's machine: production sets AUTH_JWT_SECRET or JWKS.
+LOCAL_JWT_SECRET = "local-dev-secret-change-me-0123456789abcdef"
+
+_SHARED_FALLBACKS = {
+    "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
+    "auth_jwt_secret": "AUTH_JWT_SECRET",
+}
+
+
+def asyncpg_url(url: str) -> str:
+    """Return ``url`` with SQLAlchemy's asyncpg driver (accepts plain ``postgresql://``)."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("database URL must start with postgresql:// or postgresql+asyncpg://")
+
+
+class BaseServiceSettings(BaseSettings):
+    """Settings common to every service; subclasses set ``env_prefix`` and defaults."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    #: Service name as it appears in events' ``source``, logs and metrics.
+    service_name: ClassVar[str] = "service"
+    #: Port of the service in ARCHITECTURE.md.
+    default_port: ClassVar[int] = 8000
+    #: Database name in the local cluster.
+    default_database: ClassVar[str] = "postgres"
+
+    database_url: str = Field(default="", description="SQLAlchemy URL of this service's own database")
+    kafka_bootstrap_servers: str = Field(default="", description="comma-separated host:port list")
+    host: str = "127.0.0.1"
+    port: int = 0
+    log_level: str = "INFO"
+    auth_jwt_secret: SecretStr = SecretStr("")
+    #: Seconds the readiness probe waits for each dependency.
+    readiness_timeout_seconds: float = 3.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        return asyncpg_url(value) if value else value
+
+    @model_validator(mode="after")
+    def _defaults(self) -> BaseServiceSettings:
+        for field, env in _SHARED_FALLBACKS.items():
+            current = getattr(self, field)
+            empty = not (current.get_secret_value() if isinstance(current, SecretStr) else current)
+            if empty and os.environ.get(env):
+                value = os.environ[env]
+                setattr(self, field, SecretStr(value) if isinstance(current, SecretStr) else value)
+        if not self.kafka_bootstrap_servers:
+            self.kafka_bootstrap_servers = "127.0.0.1:59092"
+        if not self.auth_jwt_secret.get_secret_value():
+            self.auth_jwt_secret = SecretStr(LOCAL_JWT_SECRET)
+        if not self.database_url:
+            # The repo's local dev cluster (deploy/local, make run).
+            self.database_url = (
+                f"postgresql+asyncpg://enforcement:enforcement@127.0.0.1:55432/{self.default_database}"
+            )
+        if not self.port:
+            self.port = self.default_port
+        return self

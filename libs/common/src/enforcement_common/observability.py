@@ -1,0 +1,130 @@
+"""Correlation ids, JSON logs and Prometheus request metrics.
+
+A request's correlation id comes from ``X-Correlation-ID`` or is generated; it is
+kept in a context variable so that logs (and, later, the events a request causes)
+carry it, and it is echoed in the response.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CORRELATION_HEADER = "x-correlation-id"
+_correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+# A client's id is echoed into logs and headers: keep it short and printable.
+_VALID_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def current_correlation_id() -> str | None:
+    return _correlation_id.get()
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """JSON lines on stdout, each with the service name and the current correlation id."""
+
+    def add_context(_logger: object, _name: str, event: dict) -> dict:
+        event.setdefault("service", service)
+        correlation_id = _correlation_id.get()
+        if correlation_id:
+            event.setdefault("correlation_id", correlation_id)
+        return event
+
+    numeric_level = logging.getLevelName(level.upper())
+    if not isinstance(numeric_level, int):
+        numeric_level = logging.INFO
+    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=numeric_level, force=True)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            add_context,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+
+
+class HttpMetrics:
+    """Request counters and latency histograms of one app, in the app's own registry."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests by route template, method and status",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP request latency by route template and method",
+            ["service", "method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+        )
+        self.service = service
+
+
+class RequestContextMiddleware:
+    """Correlation id, an access log line and request metrics, as one pure ASGI middleware."""
+
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log = structlog.get_logger("access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope.get("headers", ()):
+            if name == b"x-correlation-id":
+                incoming = value.decode("latin-1")
+                break
+        correlation_id = incoming if incoming and _VALID_CORRELATION_ID.match(incoming) else str(uuid.uuid4())
+        token = _correlation_id.set(correlation_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_header(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-correlation-id", correlation_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_header)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "<unmatched>"
+            method = scope.get("method", "")
+            self.metrics.requests.labels(self.metrics.service, method, template, str(status)).inc()
+            self.metrics.latency.labels(self.metrics.service, method, template).observe(elapsed)
+            if not template.startswith(("/metrics", "/healthz", "/readyz")):
+                self.log.info(
+                    "request",
+                    method=method,
+                    route=template,
+                    path=scope.get("path"),
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+            _correlation_id.reset(token)

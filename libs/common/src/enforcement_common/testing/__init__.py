@@ -1,0 +1,6 @@
+"""Test helpers for the repo-started PostgreSQL and Kafka (used by every service's tests).
+
+``make test`` starts the *test* instance (deploy/local, INSTANCE=test) and exports
+its addresses; these helpers read them, falling back to the test instance's
+default ports, never to the developer's ``make run`` databases.
+"""

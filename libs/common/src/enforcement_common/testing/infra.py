@@ -1,0 +1,70 @@
+"""Where the test instance's servers are, and control of its Kafka broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from enforcement_common.config import BaseServiceSettings
+
+TEST_PG_PORT = 55433
+TEST_KAFKA_BOOTSTRAP = "127.0.0.1:59192"
+
+
+def repo_root() -> Path:
+    if os.environ.get("ENFORCEMENT_REPO_ROOT"):
+        return Path(os.environ["ENFORCEMENT_REPO_ROOT"])
+    for candidate in (Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents):
+        if (candidate / "deploy" / "local" / "infra.sh").exists():
+            return candidate
+    raise RuntimeError("cannot find the repository root (deploy/local/infra.sh); set ENFORCEMENT_REPO_ROOT")
+
+
+def kafka_bootstrap() -> str:
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or TEST_KAFKA_BOOTSTRAP
+
+
+def admin_database_url() -> str:
+    """libpq URL of the test server's maintenance database (for asyncpg directly)."""
+    return database_url_for("postgres").replace("postgresql+asyncpg://", "postgresql://")
+
+
+def database_url_for(database: str) -> str:
+    """SQLAlchemy URL of a database on the test server (``<name>_test`` for services)."""
+    base = os.environ.get("CASE_DATABASE_URL")
+    if base:
+        return base.rsplit("/", 1)[0] + "/" + database
+    return f"postgresql+asyncpg://enforcement:enforcement@127.0.0.1:{TEST_PG_PORT}/{database}"
+
+
+def settings_for_tests(settings_class: type[BaseServiceSettings], **overrides: object) -> BaseServiceSettings:
+    """A service's settings pointing at its test database and the test broker."""
+    values: dict[str, object] = {
+        "database_url": database_url_for(f"{settings_class.default_database}_test"),
+        "kafka_bootstrap_servers": kafka_bootstrap(),
+    }
+    values.update(overrides)
+    return settings_class(**values)
+
+
+@dataclass
+class BrokerControl:
+    """Stops and starts the repo-managed test broker (deploy/local/kafka.sh), for outage tests."""
+
+    root: Path
+
+    def _run(self, action: str) -> None:
+        if os.environ.get("ENFORCEMENT_KAFKA_MANAGED", "1") != "1":
+            raise RuntimeError("KAFKA_BOOTSTRAP_SERVERS names an external broker; tests cannot stop it")
+        env = {**os.environ, "INSTANCE": "test"}
+        env.pop("KAFKA_BOOTSTRAP_SERVERS", None)  # kafka.sh must act on its own broker
+        subprocess.run([str(self.root / "deploy/local/kafka.sh"), action], check=True, env=env, timeout=180)
+
+    def stop(self) -> None:
+        self._run("stop")
+
+    def start(self) -> None:
+        """Start the broker again and return once it answers."""
+        self._run("start")

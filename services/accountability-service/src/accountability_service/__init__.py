@@ -1,0 +1,1 @@
+"""Accountability service (错案问责、干预插手记录): Error cases (错案) from seven sources, investigations, determinations, sanctions and appeals; interference records (干预插手) in a hash chain, their classification, reports and non-recording findings."""

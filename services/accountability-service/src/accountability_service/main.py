@@ -1,0 +1,28 @@
+"""Accountability service (错案问责、干预插手记录): the application and its console entry point (``accountability-service serve|migrate``)."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from enforcement_common.app import create_service_app
+from enforcement_common.cli import service_main
+from accountability_service.config import Settings
+
+#: The service's folder: alembic.ini and migrations/ live there.
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or Settings(),
+        title="Accountability service (错案问责、干预插手记录)",
+        description="Error cases (错案) from seven sources, investigations, determinations, sanctions and appeals; interference records (干预插手) in a hash chain, their classification, reports and non-recording findings.",
+    )
+
+
+def main() -> int:
+    return service_main(Settings, create_app, SERVICE_ROOT)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Case service (执法案件与人员): Source of truth for units (执法单位), officers and certificates (执法人员/执法证), trainings (培训) and enforcement cases (案件) with their stages, handlers, decisions, legal remedies and statutory deadlines."""

@@ -1,0 +1,1 @@
+"""Review service (案卷评查): Self-review obligations (30-day), reviews and grades, sign-offs and notices, annual per-officer assessments, half-year summaries, hierarchical inspections with reproducible random draws, exemplary files."""

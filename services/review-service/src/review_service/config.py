@@ -1,0 +1,17 @@
+"""Settings of review-service, from environment variables prefixed ``REVIEW_``."""
+
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from enforcement_common.config import BaseServiceSettings
+
+
+class Settings(BaseServiceSettings):
+    """``REVIEW_DATABASE_URL``, ``REVIEW_PORT`` …; Kafka and the JWT secret may be shared, unprefixed."""
+
+    model_config = SettingsConfigDict(env_prefix="REVIEW_", extra="ignore")
+
+    service_name: ClassVar[str] = "review-service"
+    default_port: ClassVar[int] = 8003
+    default_database: ClassVar[str] = "review_service"

@@ -1,0 +1,1 @@
+"""Statistics service (执法统计): Statistics read models: counters by unit × period × category, training and certificate statistics, the public certificate-holder list, periodic reports and their submission; rebuildable from the topics."""

@@ -1,0 +1,28 @@
+"""Statistics service (执法统计): the application and its console entry point (``stats-service serve|migrate``)."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from enforcement_common.app import create_service_app
+from enforcement_common.cli import service_main
+from stats_service.config import Settings
+
+#: The service's folder: alembic.ini and migrations/ live there.
+SERVICE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or Settings(),
+        title="Statistics service (执法统计)",
+        description="Statistics read models: counters by unit × period × category, training and certificate statistics, the public certificate-holder list, periodic reports and their submission; rebuildable from the topics.",
+    )
+
+
+def main() -> int:
+    return service_main(Settings, create_app, SERVICE_ROOT)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,11 @@
+"""stats-service: the application serves its ops endpoints and migrates its own database."""
+
+from enforcement_common.testing.service_checks import ServiceAppChecks
+from stats_service.config import Settings
+from stats_service.main import SERVICE_ROOT, create_app
+
+
+class TestServiceApp(ServiceAppChecks):
+    settings_class = Settings
+    service_root = SERVICE_ROOT
+    app_factory = staticmethod(create_app)

@@ -1,0 +1,1 @@
+"""Tolerance service (尽职免责、容错纠错): Tolerance applications and decisions (尽职免责/容错), correction orders (纠错) and extensions, risk warnings, petitions and clarifications (澄清正名), policy versions per issuing unit."""
