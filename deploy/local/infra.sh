@@ -46,6 +46,11 @@ case "${1:-}" in
     "$HERE/kafka.sh" up
     ;;
   down)
+    # Services left by a `make run` that was killed hard (its trap never ran).
+    if [ -f "$RUN_DIR/services.pids" ]; then
+      while read -r pid; do kill -TERM "$pid" 2>/dev/null || true; done <"$RUN_DIR/services.pids"
+      rm -f "$RUN_DIR/services.pids"
+    fi
     "$HERE/kafka.sh" down
     "$HERE/pg.sh" down
     ;;

@@ -28,6 +28,7 @@ shutdown() {
       sleep 0.1
     done
     kill -KILL "${pids[@]}" 2>/dev/null || true
+    rm -f "$RUN_DIR/services.pids"
   fi
   if [ $infra_was_up = 0 ]; then "$HERE/infra.sh" down || true; fi
   exit $rc
@@ -45,8 +46,10 @@ while IFS=: read -r name prefix db port; do
 done <<<"$SERVICES"
 
 while IFS=: read -r name prefix db port; do
-  (eval "$SERVICE_ENV"; exec "$VENV_BIN/$name" serve) >>"$LOG_DIR/$name.log" 2>&1 &
+  # setsid: Ctrl-C reaches this script's trap only, which stops services, then infra.
+  (eval "$SERVICE_ENV"; exec setsid "$VENV_BIN/$name" serve) >>"$LOG_DIR/$name.log" 2>&1 &
   pids+=($!)
+  echo $! >>"$RUN_DIR/services.pids"  # for `make down` after a hard kill of this script
 done <<<"$SERVICES"
 
 # Ready when every /readyz answers 200.
