@@ -6,7 +6,7 @@ UNIT ?=
 SERVICE ?=
 export SERVICE
 
-.PHONY: help run test token up down status migrate bootstrap clean
+.PHONY: help run test token up down status migrate revision lint bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,14 @@ status: ## show what runs
 migrate: ## apply every service's migrations to the local databases
 	@deploy/local/bootstrap.sh
 	@eval "$$(deploy/local/infra.sh env)"; for s in case tolerance review accountability stats; do .venv/bin/$$s-service migrate || exit 1; done
+
+revision: ## new Alembic revision: make revision SERVICE=case-service MSG="add cases"
+	@test -n "$(SERVICE)" -a -n "$(MSG)" || { echo 'usage: make revision SERVICE=<name>-service MSG="..."'; exit 2; }
+	@cd services/$(SERVICE) && ../../.venv/bin/alembic revision -m "$(MSG)"
+
+lint: ## ruff (lint and format check)
+	@deploy/local/bootstrap.sh
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 bootstrap: ## install uv and the locked Python packages
 	@deploy/local/bootstrap.sh

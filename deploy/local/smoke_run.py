@@ -17,8 +17,13 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = {"case-service": 8001, "tolerance-service": 8002, "review-service": 8003,
-         "accountability-service": 8004, "stats-service": 8005}
+PORTS = {
+    "case-service": 8001,
+    "tolerance-service": 8002,
+    "review-service": 8003,
+    "accountability-service": 8004,
+    "stats-service": 8005,
+}
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -37,8 +42,9 @@ def start_in_own_terminal_like_group() -> subprocess.Popen:
         # A shell started in the background ignores SIGINT; a terminal's does not.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-    return subprocess.Popen(["make", "run"], cwd=ROOT, preexec_fn=child,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        ["make", "run"], cwd=ROOT, preexec_fn=child, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def main() -> int:
@@ -63,8 +69,9 @@ def main() -> int:
             assert status == 200 and b'"openapi"' in body, name
             assert get(f"http://127.0.0.1:{port}/docs")[0] == 200, name
             assert b"http_requests_total" in get(f"http://127.0.0.1:{port}/metrics")[1], name
-        token = subprocess.run(["make", "-s", "token", "ROLE=admin"], cwd=ROOT, check=True,
-                               capture_output=True, text=True).stdout.strip()
+        token = subprocess.run(
+            ["make", "-s", "token", "ROLE=admin"], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout.strip()
         assert token.count(".") == 2, token
     finally:
         if process.poll() is None:

@@ -19,7 +19,12 @@ class ExampleSettings(BaseServiceSettings):
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("KAFKA_BOOTSTRAP_SERVERS", "AUTH_JWT_SECRET", "EXAMPLE_KAFKA_BOOTSTRAP_SERVERS", "EXAMPLE_DATABASE_URL"):
+    for name in (
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "AUTH_JWT_SECRET",
+        "EXAMPLE_KAFKA_BOOTSTRAP_SERVERS",
+        "EXAMPLE_DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

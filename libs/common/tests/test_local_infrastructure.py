@@ -35,7 +35,9 @@ async def test_message_produced_and_consumed_through_aiokafka(kafka_bootstrap_se
     )
     await producer.start()
     try:
-        metadata = [await producer.send_and_wait(topic, value, key=key, headers=[("ce_type", b"test")]) for value in values]
+        metadata = [
+            await producer.send_and_wait(topic, value, key=key, headers=[("ce_type", b"test")]) for value in values
+        ]
     finally:
         await producer.stop()
     partitions = {m.partition for m in metadata}

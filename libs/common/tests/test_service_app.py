@@ -14,7 +14,7 @@ from pydantic_settings import SettingsConfigDict
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.app import create_service_app
 from enforcement_common.config import BaseServiceSettings
-from enforcement_common.testing.infra import kafka_bootstrap, database_url_for
+from enforcement_common.testing.infra import database_url_for, kafka_bootstrap
 
 
 class ExampleSettings(BaseServiceSettings):
@@ -70,9 +70,7 @@ async def test_validation_error_lists_fields(client: httpx.AsyncClient) -> None:
 
 
 async def test_malformed_json_is_a_problem(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/api/v1/notes", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    response = await client.post("/api/v1/notes", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422 and response.json()["code"] == "request.invalid"
 
 

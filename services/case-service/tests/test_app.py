@@ -1,8 +1,8 @@
 """case-service: the application serves its ops endpoints and migrates its own database."""
 
-from enforcement_common.testing.service_checks import ServiceAppChecks
 from case_service.config import Settings
 from case_service.main import SERVICE_ROOT, create_app
+from enforcement_common.testing.service_checks import ServiceAppChecks
 
 
 class TestServiceApp(ServiceAppChecks):

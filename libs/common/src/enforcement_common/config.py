@@ -73,9 +73,7 @@ class BaseServiceSettings(BaseSettings):
             self.auth_jwt_secret = SecretStr(LOCAL_JWT_SECRET)
         if not self.database_url:
             # The repo's local dev cluster (deploy/local, make run).
-            self.database_url = (
-                f"postgresql+asyncpg://enforcement:enforcement@127.0.0.1:55432/{self.default_database}"
-            )
+            self.database_url = f"postgresql+asyncpg://enforcement:enforcement@127.0.0.1:55432/{self.default_database}"
         if not self.port:
             self.port = self.default_port
         return self

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from accountability_service.config import Settings
 from enforcement_common.app import create_service_app
 from enforcement_common.cli import service_main
-from accountability_service.config import Settings
 
 #: The service's folder: alembic.ini and migrations/ live there.
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
