@@ -18,8 +18,9 @@ fetch() {
   command -v mvn >/dev/null || die "mvn not found: the Kafka jars are fetched with Maven (Debian: apt-get install maven)"
   log "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_CACHE"
   rm -rf "$KAFKA_CACHE"; mkdir -p "$KAFKA_CACHE"
-  mvn -B -q -Dstyle.color=never -f "$HERE/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
-    dependency:copy-dependencies -DoutputDirectory="$KAFKA_CACHE/libs" >&2
+  mvn -B -q -f "$HERE/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DoutputDirectory="$KAFKA_CACHE/libs" >"$KAFKA_CACHE/maven.log" 2>&1 \
+    || { cat "$KAFKA_CACHE/maven.log" >&2; die "fetching the Kafka jars with Maven failed"; }
   touch "$KAFKA_CACHE/.complete"
 }
 
@@ -73,8 +74,17 @@ start() {
 }
 
 wait_ready() {
-  "$VENV_BIN/python" -m enforcement_common.topics wait --bootstrap "$(kafka_bootstrap)" --timeout "${1:-90}" \
-    || { [ -f "$KAFKA_DIR/kafka.log" ] && tail -30 "$KAFKA_DIR/kafka.log" >&2; die "Kafka did not answer"; }
+  local deadline=$((SECONDS + ${1:-90}))
+  while [ $SECONDS -lt $deadline ]; do
+    "$VENV_BIN/python" -m enforcement_common.topics wait --bootstrap "$(kafka_bootstrap)" --timeout 3 2>/dev/null && return 0
+    # Our broker died (a taken port, bad storage): say why now instead of waiting.
+    if ! external_kafka && ! running; then
+      grep -E "ERROR|Exception" "$KAFKA_DIR/kafka.log" | head -5 >&2
+      die "Kafka exited during start-up; see $KAFKA_DIR/kafka.log"
+    fi
+  done
+  external_kafka || tail -30 "$KAFKA_DIR/kafka.log" >&2
+  die "Kafka did not answer at $(kafka_bootstrap) within ${1:-90} s"
 }
 
 create_topics() {

@@ -1,5 +1,8 @@
 # Shared settings for the local infrastructure scripts (sourced, not run).
 #
+# Ports sit below Linux's ephemeral range (32768-60999), where an outgoing
+# connection could already hold them.
+#
 # Two instances never touch each other: `dev` (make run) and `test` (make test).
 # Each has its own PostgreSQL cluster, Kafka broker, ports and folder under .run/,
 # so a test that stops its broker never disturbs a developer's running stack.
@@ -8,8 +11,8 @@
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 INSTANCE="${INSTANCE:-dev}"
 case "$INSTANCE" in
-  dev)  _pg_default=55432; _kafka_default=59092; DB_SUFFIX="" ;;
-  test) _pg_default=55433; _kafka_default=59192; DB_SUFFIX="_test" ;;
+  dev)  _pg_default=25432; _kafka_default=29092; DB_SUFFIX="" ;;
+  test) _pg_default=25433; _kafka_default=29192; DB_SUFFIX="_test" ;;
   *) echo "INSTANCE must be dev or test, not '$INSTANCE'" >&2; exit 2 ;;
 esac
 if [ "$INSTANCE" = test ]; then

@@ -31,8 +31,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults_point_at_the_local_dev_instance() -> None:
     settings = ExampleSettings()
     assert settings.port == 8009 and settings.host == "127.0.0.1"
-    assert settings.database_url == "postgresql+asyncpg://enforcement:enforcement@127.0.0.1:55432/example_service"
-    assert settings.kafka_bootstrap_servers == "127.0.0.1:59092"
+    assert settings.database_url == "postgresql+asyncpg://enforcement:enforcement@127.0.0.1:25432/example_service"
+    assert settings.kafka_bootstrap_servers == "127.0.0.1:29092"
     assert settings.auth_jwt_secret.get_secret_value() == LOCAL_JWT_SECRET
 
 

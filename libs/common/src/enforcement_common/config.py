@@ -68,12 +68,12 @@ class BaseServiceSettings(BaseSettings):
                 value = os.environ[env]
                 setattr(self, field, SecretStr(value) if isinstance(current, SecretStr) else value)
         if not self.kafka_bootstrap_servers:
-            self.kafka_bootstrap_servers = "127.0.0.1:59092"
+            self.kafka_bootstrap_servers = "127.0.0.1:29092"
         if not self.auth_jwt_secret.get_secret_value():
             self.auth_jwt_secret = SecretStr(LOCAL_JWT_SECRET)
         if not self.database_url:
             # The repo's local dev cluster (deploy/local, make run).
-            self.database_url = f"postgresql+asyncpg://enforcement:enforcement@127.0.0.1:55432/{self.default_database}"
+            self.database_url = f"postgresql+asyncpg://enforcement:enforcement@127.0.0.1:25432/{self.default_database}"
         if not self.port:
             self.port = self.default_port
         return self

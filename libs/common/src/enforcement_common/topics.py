@@ -95,7 +95,7 @@ async def create_topics(bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m enforcement_common.topics")
     parser.add_argument("command", choices=["wait", "create", "list"])
-    parser.add_argument("--bootstrap", required=False, default="127.0.0.1:59092")
+    parser.add_argument("--bootstrap", required=False, default="127.0.0.1:29092")
     parser.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args(argv)
     # While waiting, every refused connection is expected: keep aiokafka's log quiet.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from enforcement_common.config import BaseServiceSettings
 
-TEST_PG_PORT = 55433
-TEST_KAFKA_BOOTSTRAP = "127.0.0.1:59192"
+TEST_PG_PORT = 25433
+TEST_KAFKA_BOOTSTRAP = "127.0.0.1:29192"
 
 
 def repo_root() -> Path:
