@@ -12,6 +12,8 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 import structlog
@@ -24,8 +26,28 @@ _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=N
 _VALID_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
+_causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
+
+
 def current_correlation_id() -> str | None:
     return _correlation_id.get()
+
+
+def current_causation_id() -> str | None:
+    """Id of the event being handled, when code runs inside an event handler."""
+    return _causation_id.get()
+
+
+@contextmanager
+def event_context(correlation_id: str | None, causation_id: str | None) -> Iterator[None]:
+    """Handling an event: what it causes carries its correlation id, and its id as causation."""
+    correlation_token = _correlation_id.set(correlation_id)
+    causation_token = _causation_id.set(causation_id)
+    try:
+        yield
+    finally:
+        _causation_id.reset(causation_token)
+        _correlation_id.reset(correlation_token)
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:

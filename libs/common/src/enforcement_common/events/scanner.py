@@ -1,0 +1,72 @@
+"""Deadline scanners: emit exactly one ``*.overdue`` event per item that falls due.
+
+A scanner is declared by a query of the items due at a moment and a function that,
+for one locked item, marks it (so the query no longer returns it) and returns the
+event(s) to emit. Each round locks a batch ``FOR UPDATE SKIP LOCKED`` — replicas
+scanning at once take disjoint items — and commits the marks and the outbox rows
+together, so an item's event is emitted once even across crashes and replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from enforcement_common.contracts import EventData
+from enforcement_common.events.outbox import add_event
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class DeadlineScanner:
+    """``due(now)`` selects due, unmarked items; ``on_due(session, item, now)`` marks one and returns its events."""
+
+    name: str
+    source: str
+    due: Callable[[datetime], Select[Any]]
+    on_due: Callable[[AsyncSession, Any, datetime], Awaitable[Sequence[EventData]]]
+    interval: float = 60.0
+    batch_size: int = 200
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    async def scan_once(self, sessions: async_sessionmaker[AsyncSession]) -> int:
+        """Process every item due now, batch by batch; return how many events were emitted."""
+        emitted = 0
+        now = self.clock()
+        while True:
+            async with sessions() as session, session.begin():
+                statement = self.due(now).limit(self.batch_size).with_for_update(skip_locked=True)
+                items = (await session.execute(statement)).scalars().all()
+                for item in items:
+                    for event in await self.on_due(session, item, now):
+                        await add_event(session, event, source=self.source)
+                        emitted += 1
+            if len(items) < self.batch_size:
+                return emitted
+
+    async def run(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        """Scan every ``interval`` seconds until :meth:`stop`; failures are logged and retried."""
+        self._stopping.clear()
+        while not self._stopping.is_set():
+            try:
+                count = await self.scan_once(sessions)
+                if count:
+                    log.info("deadline_scan", scanner=self.name, emitted=count)
+            except Exception as exc:
+                log.warning("deadline_scan_failed", scanner=self.name, error=repr(exc))
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
+            except TimeoutError:
+                pass
+
+    def stop(self) -> None:
+        self._stopping.set()
