@@ -6,7 +6,7 @@ UNIT ?=
 SERVICE ?=
 export SERVICE
 
-.PHONY: help run test token up down status migrate revision lint bootstrap clean
+.PHONY: help run test token up down status migrate revision schemas lint bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,10 @@ migrate: ## apply every service's migrations to the local databases
 revision: ## new Alembic revision: make revision SERVICE=case-service MSG="add cases"
 	@test -n "$(SERVICE)" -a -n "$(MSG)" || { echo 'usage: make revision SERVICE=<name>-service MSG="..."'; exit 2; }
 	@cd services/$(SERVICE) && ../../.venv/bin/alembic revision -m "$(MSG)"
+
+schemas: ## regenerate the event JSON Schemas and AsyncAPI document (libs/common/schemas)
+	@deploy/local/bootstrap.sh
+	@.venv/bin/python -m enforcement_common.contracts.documents write
 
 lint: ## ruff (lint and format check)
 	@deploy/local/bootstrap.sh

@@ -23,11 +23,11 @@ UV="$(command -v uv || true)"
 if [ -z "$UV" ] || [ "$("$UV" --version | awk '{print $2}')" != "$UV_VERSION" ]; then
   if [ ! -x "$REPO_ROOT/.run/tools/bin/uv" ]; then
     log "installing uv $UV_VERSION into .run/tools"
-    python3 -m pip install --quiet --disable-pip-version-check --target "$REPO_ROOT/.run/tools/lib" "uv==$UV_VERSION"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$REPO_ROOT/.run/tools/lib" "uv==$UV_VERSION"
     mkdir -p "$REPO_ROOT/.run/tools/bin"
     ln -sf "$REPO_ROOT/.run/tools/lib/bin/uv" "$REPO_ROOT/.run/tools/bin/uv"
   fi
   UV="$REPO_ROOT/.run/tools/bin/uv"
 fi
-# --frozen: install exactly uv.lock; a changed pyproject without `uv lock` fails here.
-(cd "$REPO_ROOT" && UV_PYTHON_DOWNLOADS=never "$UV" sync --frozen --quiet)
+# --locked: install exactly uv.lock, and fail when pyproject.toml changed without `uv lock`.
+(cd "$REPO_ROOT" && UV_PYTHON_DOWNLOADS=never "$UV" sync --locked --quiet)

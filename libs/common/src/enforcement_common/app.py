@@ -16,6 +16,8 @@ from fastapi import APIRouter, FastAPI
 from enforcement_common.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from enforcement_common.config import BaseServiceSettings
 from enforcement_common.db import create_engine, session_factory
+from enforcement_common.events.relay import OutboxRelay
+from enforcement_common.events.workers import BackgroundWorkers
 from enforcement_common.health import health_router
 from enforcement_common.observability import HttpMetrics, RequestContextMiddleware
 
@@ -40,11 +42,21 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings.database_url, application_name=service)
         app.state.sessions = session_factory(app.state.engine)
+        app.state.workers = BackgroundWorkers()
         try:
-            for hook in on_startup:
+            if settings.run_workers:
+                relay = OutboxRelay(
+                    app.state.engine,
+                    settings.kafka_bootstrap_servers,
+                    service=service,
+                    registry=app.state.metrics.registry,
+                )
+                app.state.workers.start(f"{service}-outbox-relay", relay.run(), relay.stop)
+            for hook in on_startup:  # services add their consumers and scanners to app.state.workers here
                 await hook(app)
             yield
         finally:
+            await app.state.workers.stop_all()
             for hook in reversed(on_shutdown):
                 await hook(app)
             await app.state.engine.dispose()

@@ -53,6 +53,8 @@ class BaseServiceSettings(BaseSettings):
     auth_jwt_secret: SecretStr = SecretStr("")
     #: Seconds the readiness probe waits for each dependency.
     readiness_timeout_seconds: float = 3.0
+    #: Run the outbox relay, consumers and deadline scanners in this process.
+    run_workers: bool = True
 
     @field_validator("database_url")
     @classmethod

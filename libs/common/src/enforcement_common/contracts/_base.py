@@ -47,10 +47,10 @@ class EventData(BaseModel):
             if field is None or field.default != cls.version:
                 raise TypeError(f"{cls.__name__} must declare schema_version: Literal[{cls.version}] = {cls.version}")
 
-    def aggregate_id(self) -> str:
+    def event_subject(self) -> str:
         return str(getattr(self, self.subject_field))
 
-    def owning_unit_id(self) -> str | None:
+    def event_unit_id(self) -> str | None:
         """The ``unitid`` extension: the unit the event concerns, when the data names one."""
         value = getattr(self, "unit_id", None)
         return str(value) if value is not None else None
@@ -69,4 +69,3 @@ def registered_event_types() -> dict[str, type[EventData]]:
 
 def event_model_for(event_type: str) -> type[EventData] | None:
     return _REGISTRY.get(event_type)
-

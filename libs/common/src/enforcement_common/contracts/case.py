@@ -20,7 +20,16 @@ StaffType = Literal["established", "contract", "retired", "former"]  # INT-2
 QualificationStatus = Literal["active", "suspended", "revoked", "uncertified"]
 CaseCategory = Literal["penalty", "license", "coercion", "inspection", "levy", "requisition"]
 CaseStatus = Literal[
-    "filed", "investigating", "reviewing", "decided", "served", "executed", "closed", "archived", "transferred", "withdrawn"
+    "filed",
+    "investigating",
+    "reviewing",
+    "decided",
+    "served",
+    "executed",
+    "closed",
+    "archived",
+    "transferred",
+    "withdrawn",
 ]
 
 

@@ -81,8 +81,15 @@ class ConsumerMetrics:
         self.handled = Counter(
             "events_consumed_total", "Events consumed by outcome", ["group", "type", "outcome"], registry=registry
         )
-        self.lag = Gauge("kafka_consumer_lag", "Records behind the partition end", ["group", "topic", "partition"], registry=registry)
-        self.retries = Counter("event_handler_retries_total", "Handler attempts that failed and were retried", ["group", "type"], registry=registry)
+        self.lag = Gauge(
+            "kafka_consumer_lag", "Records behind the partition end", ["group", "topic", "partition"], registry=registry
+        )
+        self.retries = Counter(
+            "event_handler_retries_total",
+            "Handler attempts that failed and were retried",
+            ["group", "type"],
+            registry=registry,
+        )
 
 
 class ConsumerRunner:
@@ -275,8 +282,12 @@ class ConsumerRunner:
                     return
                 log.warning(
                     "event_handler_failed",
-                    event_id=str(envelope.id), event_type=envelope.type, attempt=attempt,
-                    transient=transient, error=repr(exc), retry_in_s=backoff,
+                    event_id=str(envelope.id),
+                    event_type=envelope.type,
+                    attempt=attempt,
+                    transient=transient,
+                    error=repr(exc),
+                    retry_in_s=backoff,
                 )
                 if self._stopping.is_set():
                     raise  # not handled, not committed: redelivered after restart
@@ -306,7 +317,8 @@ class ConsumerRunner:
     async def _dead_letter(self, record: ConsumerRecord, error: BaseException, *, envelope: Envelope | None) -> None:
         """Park the original record on ``<service>.dlq`` with the error in headers; then move on."""
         assert self._dlq_producer is not None
-        headers = list(record.headers or ()) + [
+        headers = [
+            *list(record.headers or ()),
             ("dlq_error_type", type(error).__name__.encode()),
             ("dlq_error", str(error)[:4000].encode()),
             ("dlq_source_topic", record.topic.encode()),
@@ -329,8 +341,11 @@ class ConsumerRunner:
                 backoff = min(backoff * 2, self.max_backoff)
         log.error(
             "event_dead_lettered",
-            topic=record.topic, partition=record.partition, offset=record.offset,
-            event_type=envelope.type if envelope else None, error=repr(error),
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            event_type=envelope.type if envelope else None,
+            error=repr(error),
         )
         self.metrics.handled.labels(self.group_id, envelope.type if envelope else "undecodable", "dead_lettered").inc()
         if envelope is not None:  # a redelivery is then skipped instead of dead-lettered twice
@@ -338,8 +353,12 @@ class ConsumerRunner:
                 await session.execute(
                     insert(inbox)
                     .values(
-                        event_id=envelope.id, event_type=envelope.type, topic=record.topic,
-                        partition=record.partition, offset=record.offset, outcome="dead_lettered",
+                        event_id=envelope.id,
+                        event_type=envelope.type,
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        outcome="dead_lettered",
                     )
                     .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
                 )
@@ -349,7 +368,9 @@ class ConsumerRunner:
     async def _commit(self, partitions: list[TopicPartition]) -> None:
         if self._consumer is None:
             return
-        offsets = {p: self._processed[p] for p in partitions if p in self._processed and p in self._consumer.assignment()}
+        offsets = {
+            p: self._processed[p] for p in partitions if p in self._processed and p in self._consumer.assignment()
+        }
         if not offsets:
             return
         try:
@@ -376,7 +397,9 @@ class ConsumerRunner:
                 position = await self._consumer.position(partition)
             except KafkaError:
                 continue
-            self.metrics.lag.labels(self.group_id, partition.topic, str(partition.partition)).set(max(highwater - position, 0))
+            self.metrics.lag.labels(self.group_id, partition.topic, str(partition.partition)).set(
+                max(highwater - position, 0)
+            )
 
     async def _cleanup_inbox(self) -> None:
         try:

@@ -101,6 +101,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._last_cleanup = 0.0
+        self._last_gauges = 0.0
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -113,7 +114,6 @@ class OutboxRelay:
             while not self._stopping.is_set():
                 try:
                     published = await self.publish_pending()
-                    await self._housekeeping()
                     backoff = self.min_backoff
                 except Exception as exc:  # Kafka or PostgreSQL unavailable: back off, then retry
                     self.metrics.failures.labels(self.service).inc()
@@ -122,6 +122,10 @@ class OutboxRelay:
                     await self._sleep(backoff)
                     backoff = min(backoff * 2, self.max_backoff)
                     continue
+                try:
+                    await self._housekeeping()
+                except Exception as exc:  # metrics and cleanup must never hold up publishing
+                    log.warning("outbox_housekeeping_failed", error=repr(exc))
                 if published < self.batch_size:
                     await self._sleep(self.poll_interval, wake_on_notify=True)
         finally:
@@ -147,9 +151,15 @@ class OutboxRelay:
                 by_key: OrderedDict[str, list[PendingRow]] = OrderedDict()
                 for row in rows:
                     by_key.setdefault(row.key, []).append(row)
-                results = await asyncio.gather(*(self._send_in_order(producer, key_rows) for key_rows in by_key.values()))
+                results = await asyncio.gather(
+                    *(self._send_in_order(producer, key_rows) for key_rows in by_key.values())
+                )
                 acked = [row_id for ids, _ in results for row_id in ids]
-                failures = [(key_rows[len(ids)], error) for (ids, error), key_rows in zip(results, by_key.values(), strict=True) if error]
+                failures = [
+                    (key_rows[len(ids)], error)
+                    for (ids, error), key_rows in zip(results, by_key.values(), strict=True)
+                    if error
+                ]
                 if acked:
                     await self._mark_published(connection, acked)
                 for row, error in failures:
@@ -164,23 +174,31 @@ class OutboxRelay:
 
     async def _claim(self, connection: AsyncConnection) -> list[PendingRow]:
         candidate_keys = (
-            await connection.execute(
-                text("SELECT key FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :limit"),
-                {"limit": self.batch_size},
+            (
+                await connection.execute(
+                    text("SELECT key FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :limit"),
+                    {"limit": self.batch_size},
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not candidate_keys:
             return []
         keys = list(dict.fromkeys(candidate_keys))
         locked = (
-            await connection.execute(
-                text(
-                    "SELECT k FROM unnest(CAST(:keys AS text[])) AS k "
-                    "WHERE pg_try_advisory_xact_lock(:namespace, hashtext(k))"
-                ),
-                {"keys": keys, "namespace": RELAY_LOCK_NAMESPACE},
+            (
+                await connection.execute(
+                    text(
+                        "SELECT k FROM unnest(CAST(:keys AS text[])) AS k "
+                        "WHERE pg_try_advisory_xact_lock(:namespace, hashtext(k))"
+                    ),
+                    {"keys": keys, "namespace": RELAY_LOCK_NAMESPACE},
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not locked:
             return []
         # A fresh statement after taking the locks: rows another relay published
@@ -194,7 +212,9 @@ class OutboxRelay:
         )
         return [PendingRow(**row._mapping) for row in result]
 
-    async def _send_in_order(self, producer: AIOKafkaProducer, rows: list[PendingRow]) -> tuple[list[int], Exception | None]:
+    async def _send_in_order(
+        self, producer: AIOKafkaProducer, rows: list[PendingRow]
+    ) -> tuple[list[int], Exception | None]:
         """Send one key's rows one after another; stop at the first failure."""
         acked: list[int] = []
         for row in rows:
@@ -274,6 +294,9 @@ class OutboxRelay:
                     await connection.close(timeout=2)
 
     async def _housekeeping(self) -> None:
+        if time.monotonic() - self._last_gauges < 1.0:  # at most once a second, not every round
+            return
+        self._last_gauges = time.monotonic()
         async with self.engine.connect() as connection:
             pending, oldest = (
                 await connection.execute(
@@ -295,7 +318,7 @@ class OutboxRelay:
             result = await connection.execute(
                 text(
                     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox "
-                    "WHERE published_at < now() - :retention ORDER BY id LIMIT 10000)"
+                    "WHERE published_at < now() - CAST(:retention AS interval) ORDER BY id LIMIT 10000)"
                 ),
                 {"retention": self.retention},
             )

@@ -88,9 +88,7 @@ def create_event_tables() -> None:
         sa.Column("last_error", sa.Text),
     )
     op.create_index("outbox_pending_idx", "outbox", ["id"], postgresql_where=sa.text("published_at IS NULL"))
-    op.create_index(
-        "outbox_pending_key_idx", "outbox", ["key", "id"], postgresql_where=sa.text("published_at IS NULL")
-    )
+    op.create_index("outbox_pending_key_idx", "outbox", ["key", "id"], postgresql_where=sa.text("published_at IS NULL"))
     op.create_index(
         "outbox_published_idx", "outbox", ["published_at"], postgresql_where=sa.text("published_at IS NOT NULL")
     )

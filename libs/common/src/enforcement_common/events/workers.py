@@ -1,0 +1,38 @@
+"""Background work of a service process — outbox relay, consumers, deadline scanners —
+started in the app's lifespan and stopped, gracefully, when the app shuts down."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+class BackgroundWorkers:
+    def __init__(self) -> None:
+        self._running: list[tuple[str, asyncio.Task, Callable[[], None]]] = []
+
+    def start(self, name: str, run: Coroutine[Any, Any, None], stop: Callable[[], None]) -> None:
+        """Run ``run`` as a task; ``stop`` asks it to finish (it must then return soon)."""
+        task = asyncio.create_task(run, name=name)
+        task.add_done_callback(self._report)
+        self._running.append((name, task, stop))
+
+    @staticmethod
+    def _report(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background_worker_crashed", worker=task.get_name(), error=repr(task.exception()))
+
+    async def stop_all(self, timeout: float = 15.0) -> None:
+        for _, _, stop in self._running:
+            stop()
+        tasks = [task for _, task, _ in self._running]
+        _done, pending = await asyncio.wait(tasks, timeout=timeout) if tasks else (set(), set())
+        for task in pending:  # did not finish in time: cancel (at-least-once delivery covers it)
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._running.clear()
