@@ -132,7 +132,11 @@ async def test_poison_message_is_dead_lettered_and_the_following_are_processed(
         await producer.send_and_wait(example.topic, encode_envelope(good[0]), key=key)
         await producer.send_and_wait(example.topic, b"{not json", key=key, headers=[("ce_type", b"garbage")])
         await producer.send_and_wait(
-            example.topic, json.dumps({**json.loads(encode_envelope(good[1])), "id": str(uuid.uuid4()), "data": {"seq": "x"}}).encode(), key=key
+            example.topic,
+            json.dumps(
+                {**json.loads(encode_envelope(good[1])), "id": str(uuid.uuid4()), "data": {"seq": "x"}}
+            ).encode(),
+            key=key,
         )
         await producer.send_and_wait(example.topic, encode_envelope(good[1]), key=key)
         await producer.send_and_wait(example.topic, encode_envelope(good[2]), key=key)

@@ -84,6 +84,9 @@ class ConsumerMetrics:
         self.lag = Gauge(
             "kafka_consumer_lag", "Records behind the partition end", ["group", "topic", "partition"], registry=registry
         )
+        self.revocations = Counter(
+            "kafka_consumer_revocations_total", "Partition revocations (rebalances) seen", ["group"], registry=registry
+        )
         self.retries = Counter(
             "event_handler_retries_total",
             "Handler attempts that failed and were retried",
@@ -380,6 +383,8 @@ class ConsumerRunner:
             log.info("offset_commit_failed", error=repr(exc))
 
     async def on_revoked(self, revoked: set[TopicPartition]) -> None:
+        if revoked:
+            self.metrics.revocations.labels(self.group_id).inc()
         if self._in_flight is not None and not self._in_flight.done():
             await asyncio.wait({self._in_flight})
         await self._commit([p for p in revoked if p in self._processed])
