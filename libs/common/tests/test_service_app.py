@@ -80,6 +80,14 @@ async def test_wrong_method_is_a_problem_in_english_when_asked(client: httpx.Asy
     assert response.json()["title"] == "Method not allowed" and response.json()["code"] == "http.method_not_allowed"
 
 
+async def test_metrics_label_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    await client.post("/api/v1/notes", json={"title": "x", "pages": 1})
+    await client.get("/api/v1/nothing-here")
+    text = (await client.get("/metrics")).text
+    assert 'http_requests_total{method="POST",route="/api/v1/notes",service="example-service",status="201"} 1.0' in text
+    assert 'route="<unmatched>",service="example-service",status="404"' in text
+
+
 async def test_domain_refusal_carries_code_and_basis(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/refusals")
     assert response.status_code == 422

@@ -67,7 +67,7 @@ def create_service_app(
     install_problem_handlers(app)
     # Added first = innermost: unexpected errors are rendered while the correlation id is still set.
     app.add_middleware(UnexpectedErrorMiddleware)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, api_prefix=API_PREFIX)
     app.include_router(health_router(service))
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)

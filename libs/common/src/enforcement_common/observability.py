@@ -103,9 +103,10 @@ class HttpMetrics:
 class RequestContextMiddleware:
     """Correlation id, an access log line and request metrics, as one pure ASGI middleware."""
 
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics, api_prefix: str = "") -> None:
         self.app = app
         self.metrics = metrics
+        self.api_prefix = api_prefix
         self.log = structlog.get_logger("access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -137,6 +138,14 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "<unmatched>"
+            # FastAPI keeps an included router's routes without the include prefix.
+            if (
+                self.api_prefix
+                and scope.get("path", "").startswith(self.api_prefix)
+                and not template.startswith(self.api_prefix)
+                and route
+            ):
+                template = self.api_prefix + template
             method = scope.get("method", "")
             self.metrics.requests.labels(self.metrics.service, method, template, str(status)).inc()
             self.metrics.latency.labels(self.metrics.service, method, template).observe(elapsed)

@@ -6,13 +6,19 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
+import httpx
 import jsonschema
 import pytest
 from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, Request
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from enforcement_common.app import create_service_app
+from enforcement_common.config import BaseServiceSettings
 from enforcement_common.contracts import registered_event_types
 from enforcement_common.contracts.case import CaseClosed
 from enforcement_common.contracts.documents import event_schema, stale_files
@@ -391,3 +397,34 @@ def test_every_registered_type_has_a_valid_schema_and_committed_documents_are_fr
     for model in registered_event_types().values():
         jsonschema.Draft202012Validator.check_schema(event_schema(model))
     assert stale_files() == [], "run `make schemas` and commit libs/common/schemas"
+
+
+async def test_request_correlation_id_goes_into_the_events_it_causes(
+    database: str, example: type[ExampleHappened]
+) -> None:
+    """X-Correlation-ID of a request → the event written in that request's transaction."""
+
+    class Settings(BaseServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="EXAMPLE_", extra="ignore")
+        service_name: ClassVar[str] = "example-service"
+
+    router = APIRouter()
+
+    @router.post("/things/{thing_id}", status_code=202)
+    async def touch(thing_id: str, request: Request) -> dict[str, str]:
+        async with request.app.state.sessions() as session, session.begin():
+            envelope = await add_event(session, example(aggregate_id=thing_id, seq=1), source="example-service")
+        return {"event_id": str(envelope.id)}
+
+    app = create_service_app(
+        Settings(database_url=database, run_workers=False), title="t", description="t", routers=[router]
+    )
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            given = await client.post("/api/v1/things/x", headers={"X-Correlation-ID": "prov-platform-42"})
+            generated = await client.post("/api/v1/things/y")
+        async with app.state.sessions() as session:
+            payloads = dict((await session.execute(text("SELECT key, payload FROM outbox"))).all())
+    assert given.status_code == 202 and payloads["x"]["correlationid"] == "prov-platform-42"
+    assert payloads["y"]["correlationid"] == generated.headers["x-correlation-id"]
+    assert "causationid" not in payloads["x"], "a request starts a chain"

@@ -192,14 +192,14 @@ async def test_second_consumer_joining_mid_batch_loses_nothing_and_applies_nothi
 
     async def slowish(consumer: str):
         async def handler(session: AsyncSession, event) -> None:
-            await asyncio.sleep(0.003)
+            await asyncio.sleep(0.005)
             await record_effect(session, event, consumer)
 
         return handler
 
     group = f"g-{uuid.uuid4()}"
     first = make_runner(
-        kafka_bootstrap_servers, sessions, example, group_id=group, handler=await slowish("first"), max_poll_records=500
+        kafka_bootstrap_servers, sessions, example, group_id=group, handler=await slowish("first"), max_poll_records=100
     )
     second = make_runner(
         kafka_bootstrap_servers,
@@ -207,7 +207,7 @@ async def test_second_consumer_joining_mid_batch_loses_nothing_and_applies_nothi
         example,
         group_id=group,
         handler=await slowish("second"),
-        max_poll_records=500,
+        max_poll_records=100,
     )
     tasks = [asyncio.create_task(first.run())]
     try:

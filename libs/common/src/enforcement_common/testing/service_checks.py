@@ -7,6 +7,7 @@ process through httpx's ASGI transport, with the real database and broker behind
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import ClassVar
@@ -17,7 +18,10 @@ import pytest
 from fastapi import FastAPI
 
 from enforcement_common.config import BaseServiceSettings
+from enforcement_common.contracts.case import UnitCreated
+from enforcement_common.events import add_event, decode_envelope
 from enforcement_common.migrations import downgrade, upgrade
+from enforcement_common.testing.events import read_topic
 from enforcement_common.testing.infra import settings_for_tests
 
 
@@ -98,6 +102,27 @@ class ServiceAppChecks:
         assert {"/healthz", "/readyz", "/metrics"} <= set(spec["paths"])
         docs = await client.get("/docs")
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+    async def test_outbox_relay_runs_in_the_service_process(
+        self, settings: BaseServiceSettings, kafka_bootstrap_servers: str
+    ) -> None:
+        """An event written to this service's outbox reaches Kafka through the relay its app runs."""
+        await asyncio.to_thread(upgrade, self.service_root, settings.database_url)
+        app = type(self).app_factory(settings)
+        unit = UnitCreated(
+            unit_id=uuid.uuid4(), code=f"T{uuid.uuid4().hex[:6]}", name="测试单位", kind="county", parent_id=None
+        )
+        async with app.router.lifespan_context(app):
+            async with app.state.sessions() as session, session.begin():
+                envelope = await add_event(session, unit, source=self.settings_class.service_name)
+            records = await read_topic(
+                kafka_bootstrap_servers,
+                unit.topic,
+                0,
+                until=lambda rs: any(r.key == str(unit.unit_id).encode() for r in rs),
+            )
+        mine = [r for r in records if r.key == str(unit.unit_id).encode()]
+        assert [decode_envelope(r.value).id for r in mine] == [envelope.id]
 
     async def test_unknown_route_is_a_problem(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/api/v1/no-such-thing", headers={"X-Correlation-ID": "abc-123"})
