@@ -428,3 +428,31 @@ async def test_request_correlation_id_goes_into_the_events_it_causes(
     assert given.status_code == 202 and payloads["x"]["correlationid"] == "prov-platform-42"
     assert payloads["y"]["correlationid"] == generated.headers["x-correlation-id"]
     assert "causationid" not in payloads["x"], "a request starts a chain"
+
+
+async def test_relay_is_woken_by_notify_not_by_its_poll_and_exports_backlog_metrics(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    example: type[ExampleHappened],
+    kafka_bootstrap_servers: str,
+) -> None:
+    relay = OutboxRelay(engine, kafka_bootstrap_servers, service="events-test", poll_interval=120)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(1.0)  # first round done; the next poll would be two minutes away
+        await write_events(sessions, example, [("n", 1)])
+        await wait_for(lambda: _nothing_pending(sessions), 10, "published on NOTIFY")
+    finally:
+        relay.stop()
+        await task
+    assert relay.metrics.published.labels("events-test")._value.get() == 1
+
+    async with sessions() as session, session.begin():  # a backlog the metrics must show
+        await add_event(session, example(aggregate_id="m", seq=1), source=SOURCE)
+        await session.execute(
+            text("UPDATE outbox SET created_at = now() - interval '90 seconds' WHERE published_at IS NULL")
+        )
+    relay._last_gauges = 0.0
+    await relay._housekeeping()
+    assert relay.metrics.pending.labels("events-test")._value.get() == 1
+    assert relay.metrics.oldest_age.labels("events-test")._value.get() >= 90
