@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
+from enforcement_common.api.guards import RequestGuardMiddleware
+from enforcement_common.api.idempotency import IdempotencyMiddleware
 from enforcement_common.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
+from enforcement_common.audit import AuditMiddleware, audit_router
+from enforcement_common.auth.jwt import TokenVerifier
+from enforcement_common.auth.scope import register_unit_tree
 from enforcement_common.config import BaseServiceSettings
+from enforcement_common.contracts.case import UNITS
 from enforcement_common.db import create_engine, session_factory
+from enforcement_common.events.consumer import ConsumerRunner
 from enforcement_common.events.relay import OutboxRelay
 from enforcement_common.events.workers import BackgroundWorkers
 from enforcement_common.health import health_router
@@ -52,6 +62,17 @@ def create_service_app(
                     registry=app.state.metrics.registry,
                 )
                 app.state.workers.start(f"{service}-outbox-relay", relay.run(), relay.stop)
+                # The unit tree behind unit scope, from case-service's unit.* events.
+                units = ConsumerRunner(
+                    service=service,
+                    group_id=f"{service}.unit-tree",
+                    bootstrap_servers=settings.kafka_bootstrap_servers,
+                    sessions=app.state.sessions,
+                    topics=[UNITS],
+                    registry=app.state.metrics.registry,
+                )
+                register_unit_tree(units)
+                app.state.workers.start(f"{service}-unit-tree", units.run(), units.stop)
             for hook in on_startup:  # services add their consumers and scanners to app.state.workers here
                 await hook(app)
             yield
@@ -64,11 +85,40 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = HttpMetrics(service)
+    app.state.token_verifier = TokenVerifier(
+        secret=settings.auth_jwt_secret.get_secret_value(),
+        jwks_url=settings.auth_jwks_url or None,
+        issuer=settings.auth_jwt_issuer or None,
+        audience=settings.auth_jwt_audience or None,
+    )
     install_problem_handlers(app)
-    # Added first = innermost: unexpected errors are rendered while the correlation id is still set.
+    # Middleware added first runs innermost. From the outside in: CORS, correlation id
+    # and metrics, gzip, body guards, audit (sees every mutating request, replays too),
+    # idempotency, and the catch-all for unexpected errors (rendered while the
+    # correlation id is still set, and seen by audit and idempotency as a 500).
     app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(IdempotencyMiddleware, ttl=timedelta(hours=settings.idempotency_ttl_hours))
+    app.add_middleware(AuditMiddleware)
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, api_prefix=API_PREFIX)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Idempotency-Key",
+            "If-Match",
+            "X-Correlation-ID",
+            "Accept-Language",
+        ],
+        expose_headers=["ETag", "Idempotent-Replayed", "X-Correlation-ID", "Location", "Retry-After"],
+        max_age=600,
+    )
     app.include_router(health_router(service))
+    app.include_router(audit_router(), prefix=API_PREFIX)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     return app

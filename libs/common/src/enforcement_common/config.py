@@ -22,6 +22,10 @@ LOCAL_JWT_SECRET = "local-dev-secret-change-me-0123456789abcdef"
 _SHARED_FALLBACKS = {
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
     "auth_jwt_secret": "AUTH_JWT_SECRET",
+    "auth_jwks_url": "AUTH_JWKS_URL",
+    "auth_jwt_issuer": "AUTH_JWT_ISSUER",
+    "auth_jwt_audience": "AUTH_JWT_AUDIENCE",
+    "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
 }
 
 
@@ -51,6 +55,15 @@ class BaseServiceSettings(BaseSettings):
     port: int = 0
     log_level: str = "INFO"
     auth_jwt_secret: SecretStr = SecretStr("")
+    #: RS256 with keys from this JWKS URL instead of HS256 with the secret, when set.
+    auth_jwks_url: str = ""
+    auth_jwt_issuer: str = ""
+    auth_jwt_audience: str = ""
+    #: Comma-separated origins allowed by CORS; none by default.
+    cors_allowed_origins: str = ""
+    #: Largest request body accepted (bulk imports of 10 000 cases fit).
+    max_body_bytes: int = 32 * 1024 * 1024
+    idempotency_ttl_hours: float = 24.0
     #: Seconds the readiness probe waits for each dependency.
     readiness_timeout_seconds: float = 3.0
     #: Run the outbox relay, consumers and deadline scanners in this process.
@@ -79,3 +92,7 @@ class BaseServiceSettings(BaseSettings):
         if not self.port:
             self.port = self.default_port
         return self
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_allowed_origins.split(",") if origin.strip()]

@@ -15,6 +15,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +31,22 @@ TITLES: dict[str, tuple[str, str]] = {
     "http.not_found": ("资源不存在", "Not found"),
     "http.method_not_allowed": ("不支持该请求方法", "Method not allowed"),
     "http.error": ("请求错误", "Request error"),
+    "request.malformed_json": ("请求体不是合法的 JSON", "Malformed JSON body"),
+    "request.too_large": ("请求体过大", "Request body too large"),
+    "request.unsupported_media_type": ("不支持的请求体格式", "Unsupported media type"),
+    "auth.missing_token": ("缺少身份令牌", "Authentication required"),
+    "auth.invalid_token": ("身份令牌无效", "Invalid token"),
+    "auth.token_expired": ("身份令牌已过期", "Token expired"),
+    "auth.invalid_claims": ("身份令牌声明不完整", "Invalid token claims"),
+    "auth.forbidden": ("无权执行此操作", "Forbidden"),
+    "resource.not_found": ("资源不存在", "Not found"),
+    "pagination.invalid_cursor": ("分页游标无效", "Invalid cursor"),
+    "idempotency.invalid_key": ("幂等键不合法", "Invalid Idempotency-Key"),
+    "idempotency.key_reused": ("幂等键已用于其他请求", "Idempotency-Key reused"),
+    "idempotency.in_flight": ("相同幂等键的请求正在处理", "Request in progress"),
+    "concurrency.precondition_failed": ("资源已被修改", "Precondition failed"),
+    "concurrency.precondition_required": ("缺少 If-Match 请求头", "Precondition required"),
+    "calendar.not_covered": ("日期超出节假日日历范围", "Date outside the holiday calendar"),
     "service.not_ready": ("服务尚未就绪", "Service not ready"),
     "internal.error": ("服务器内部错误", "Internal server error"),
 }
@@ -109,12 +126,19 @@ async def _problem_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "http.not_found", 405: "http.method_not_allowed"}.get(exc.status_code, "http.error")
+    code = {
+        400: "request.malformed_json",  # FastAPI's "There was an error parsing the body"
+        404: "http.not_found",
+        405: "http.method_not_allowed",
+        413: "request.too_large",
+    }.get(exc.status_code, "http.error")
     return problem_response(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):
+        return problem_response(request, 400, "request.malformed_json", "The body is not valid JSON.")
     errors = [
         {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type", "")}
         for error in exc.errors()
@@ -156,7 +180,15 @@ class UnexpectedErrorMiddleware:
             await response(scope, receive, send)
 
 
+async def _stale_data(request: Request, exc: Exception) -> JSONResponse:
+    # Versioned rows: another writer updated the row between our read and our write.
+    return problem_response(
+        request, 412, "concurrency.precondition_failed", "The resource changed meanwhile; read it again and retry."
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,0 +1,125 @@
+"""Bearer-token verification with the contract's claims (CONTRACT.md, "auth").
+
+The accepted algorithm is fixed by configuration and never read from the token:
+HS256 with ``AUTH_JWT_SECRET`` locally, RS256 with keys from ``AUTH_JWKS_URL``
+when that is set. ``exp`` is required; ``iss`` and ``aud`` are checked when
+configured. Every failure is a 401 problem with a stable code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from pydantic import BaseModel, Field, ValidationError
+
+from enforcement_common.api.problems import ProblemError
+from enforcement_common.auth.tokens import ROLES
+
+#: County-wide roles: they see every unit (ARCHITECTURE.md, "Data scope").
+COUNTY_ROLES = frozenset({"justice_bureau", "admin"})
+
+
+class Claims(BaseModel):
+    """The claims a token must carry."""
+
+    sub: str = Field(min_length=1)
+    name: str = ""
+    roles: list[str] = Field(min_length=1)
+    unit_id: uuid.UUID | None = None
+    officer_id: uuid.UUID | None = None
+    exp: int
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, from a verified token."""
+
+    sub: str
+    name: str
+    roles: frozenset[str]
+    unit_id: uuid.UUID | None
+    officer_id: uuid.UUID | None
+
+    @property
+    def county_wide(self) -> bool:
+        return bool(self.roles & COUNTY_ROLES)
+
+    def has_any(self, roles: frozenset[str] | set[str]) -> bool:
+        return bool(self.roles & roles)
+
+
+def _unauthorized(code: str, detail: str) -> ProblemError:
+    return ProblemError(401, code, detail, headers={"WWW-Authenticate": 'Bearer realm="enforcement"'})
+
+
+class TokenVerifier:
+    """Verifies bearer tokens under one fixed algorithm."""
+
+    def __init__(
+        self,
+        *,
+        secret: str | None = None,
+        jwks_url: str | None = None,
+        issuer: str | None = None,
+        audience: str | None = None,
+        leeway_seconds: int = 30,
+    ) -> None:
+        if jwks_url:
+            self.algorithm = "RS256"
+            self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            self._secret = None
+        elif secret:
+            self.algorithm = "HS256"
+            self._jwks = None
+            self._secret = secret
+        else:
+            raise ValueError("configure AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256)")
+        self.issuer = issuer or None
+        self.audience = audience or None
+        self.leeway = leeway_seconds
+
+    def verify(self, token: str) -> Caller:
+        try:
+            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._secret
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[self.algorithm],  # from configuration only; the header's 'alg' must match it
+                issuer=self.issuer,
+                audience=self.audience,
+                leeway=self.leeway,
+                options={"require": ["exp", "sub"], "verify_aud": self.audience is not None},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise _unauthorized("auth.token_expired", "The token has expired.") from exc
+        except jwt.PyJWKClientError as exc:
+            raise _unauthorized("auth.invalid_token", f"No signing key for this token: {exc}") from exc
+        except jwt.InvalidTokenError as exc:
+            raise _unauthorized("auth.invalid_token", f"The token is not valid: {exc}") from exc
+        try:
+            claims = Claims.model_validate(payload)
+        except ValidationError as exc:
+            fields = ", ".join(".".join(str(p) for p in error["loc"]) for error in exc.errors())
+            raise _unauthorized("auth.invalid_claims", f"The token lacks or misstates claims: {fields}") from exc
+        unknown = set(claims.roles) - set(ROLES)
+        if unknown:
+            raise _unauthorized("auth.invalid_claims", f"Unknown role(s): {', '.join(sorted(unknown))}")
+        if claims.unit_id is None and "admin" not in claims.roles:
+            raise _unauthorized("auth.invalid_claims", "unit_id is required except for admin")
+        return Caller(
+            sub=claims.sub,
+            name=claims.name,
+            roles=frozenset(claims.roles),
+            unit_id=claims.unit_id,
+            officer_id=claims.officer_id,
+        )
+
+    def verify_header(self, authorization: str | None) -> Caller:
+        if not authorization:
+            raise _unauthorized("auth.missing_token", "An Authorization: Bearer token is required.")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized("auth.invalid_token", "The Authorization header must be 'Bearer <token>'.")
+        return self.verify(token.strip())

@@ -1,0 +1,77 @@
+"""Unit scope: a caller sees its own unit and every unit below it; county roles see all.
+
+The tree is a local read model (``unit_tree``) fed by case-service's ``unit.*``
+events (:func:`register_unit_tree`), so no service reads another's database. An
+object outside the caller's scope answers 404, never 403 with data.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, literal, text, true
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enforcement_common.api.problems import ProblemError
+from enforcement_common.api.tables import unit_tree
+from enforcement_common.auth.jwt import Caller
+from enforcement_common.contracts.case import UnitCreated, UnitUpdated
+from enforcement_common.events.consumer import ConsumerRunner, ReceivedEvent
+
+_DESCENDANTS = text(
+    """
+    WITH RECURSIVE below(unit_id) AS (
+        SELECT CAST(:root AS uuid)
+        UNION  -- UNION, not UNION ALL: a cycle in bad data cannot loop forever
+        SELECT t.unit_id FROM unit_tree t JOIN below b ON t.parent_id = b.unit_id
+    )
+    SELECT unit_id FROM below
+    """
+)
+
+
+async def visible_units(session: AsyncSession, caller: Caller) -> frozenset[uuid.UUID] | None:
+    """The units the caller may see; ``None`` means all (county-wide roles)."""
+    if caller.county_wide:
+        return None
+    if caller.unit_id is None:
+        return frozenset()
+    rows = await session.execute(_DESCENDANTS, {"root": caller.unit_id})
+    return frozenset(rows.scalars())
+
+
+def not_found(what: str = "resource") -> ProblemError:
+    return ProblemError(404, "resource.not_found", f"No such {what}, or it is outside your unit scope.")
+
+
+async def ensure_in_scope(session: AsyncSession, caller: Caller, unit_id: uuid.UUID, what: str = "resource") -> None:
+    """404 when ``unit_id`` is outside the caller's scope (the object is not revealed to exist)."""
+    visible = await visible_units(session, caller)
+    if visible is not None and unit_id not in visible:
+        raise not_found(what)
+
+
+def scope_clause(column: ColumnElement, visible: frozenset[uuid.UUID] | None) -> ColumnElement[bool]:
+    """WHERE clause restricting ``column`` (a unit id) to the visible units."""
+    if visible is None:
+        return true()
+    if not visible:
+        return literal(False)
+    return column.in_(visible)
+
+
+async def apply_unit_event(session: AsyncSession, event: ReceivedEvent[UnitCreated | UnitUpdated]) -> None:
+    data = event.data
+    values = {"parent_id": data.parent_id, "code": data.code, "name": data.name, "kind": data.kind}
+    await session.execute(
+        insert(unit_tree)
+        .values(unit_id=data.unit_id, **values)
+        .on_conflict_do_update(index_elements=[unit_tree.c.unit_id], set_={**values, "updated_at": text("now()")})
+    )
+
+
+def register_unit_tree(runner: ConsumerRunner) -> None:
+    """Keep ``unit_tree`` current from ``unit.created`` and ``unit.updated``."""
+    runner.on(UnitCreated)(apply_unit_event)
+    runner.on(UnitUpdated)(apply_unit_event)

@@ -1,0 +1,74 @@
+"""Due dates in Asia/Shanghai, in calendar days or working days.
+
+Working days come from ``chinesecalendar`` (statutory holidays and adjusted
+working days as published by the State Council each year), not from a list kept
+here. A date the library does not cover yet (typically next year before the
+holiday schedule is published) raises :class:`CalendarNotCovered`, a 422 problem,
+rather than silently counting weekends only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from enforcement_common.api.problems import ProblemError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DayKind = Literal["calendar", "working"]
+
+
+class CalendarNotCovered(ProblemError):
+    def __init__(self, day: date) -> None:
+        super().__init__(
+            422,
+            "calendar.not_covered",
+            f"{day.isoformat()} is outside the published holiday calendar; working days cannot be counted yet.",
+            date=day.isoformat(),
+        )
+        self.day = day
+
+
+def today() -> date:
+    """Today's date in Asia/Shanghai (not the server's time zone)."""
+    return datetime.now(SHANGHAI).date()
+
+
+def local_date(moment: datetime) -> date:
+    """The Asia/Shanghai calendar date of an aware moment."""
+    if moment.tzinfo is None:
+        raise ValueError("an aware datetime is required")
+    return moment.astimezone(SHANGHAI).date()
+
+
+def is_working_day(day: date) -> bool:
+    """True on working days, including adjusted working weekend days (调休上班)."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError as exc:
+        raise CalendarNotCovered(day) from exc
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The ``days``-th working day after ``start`` (``start`` itself is not counted)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current = start
+    remaining = days
+    while remaining:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def due_date(start: date, days: int, kind: DayKind) -> date:
+    """Deadline ``days`` after ``start``: calendar days, or working days per the holiday calendar."""
+    if kind == "calendar":
+        return start + timedelta(days=days)
+    if kind == "working":
+        return add_working_days(start, days)
+    raise ValueError(f"unknown day kind {kind!r}")
