@@ -359,3 +359,63 @@ def jwt_secret() -> str:
 @pytest.fixture
 def app_builder() -> Callable[..., FastAPI]:
     return build_app
+
+
+# --- a live server for schemathesis (real HTTP, real PostgreSQL) ----------------------------
+
+
+async def _prepare_database() -> tuple[str, str]:
+    import asyncpg
+
+    from enforcement_common.db import create_engine, session_factory
+    from enforcement_common.testing.infra import admin_database_url
+
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_database_url())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = admin_database_url().rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
+    await asyncio.to_thread(upgrade, HERE, url)
+    engine = create_engine(url)
+    await seed_units(session_factory(engine))
+    await engine.dispose()
+    return name, url
+
+
+async def _drop_database(name: str) -> None:
+    import asyncpg
+
+    from enforcement_common.testing.infra import admin_database_url
+
+    admin = await asyncpg.connect(admin_database_url())
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    """The example app served by uvicorn on 127.0.0.1 (an ephemeral port) in a thread; base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    name, url = asyncio.run(_prepare_database())
+    server = uvicorn.Server(uvicorn.Config(build_app(url), host="127.0.0.1", port=0, log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "example server did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        asyncio.run(_drop_database(name))

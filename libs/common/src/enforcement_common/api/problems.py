@@ -15,6 +15,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
@@ -50,6 +51,21 @@ TITLES: dict[str, tuple[str, str]] = {
     "service.not_ready": ("服务尚未就绪", "Service not ready"),
     "internal.error": ("服务器内部错误", "Internal server error"),
 }
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="stable machine-readable code, e.g. case.invalid_transition")
+    basis: list[str] | None = Field(default=None, description="rule ids (RULES.md) when a rule refused")
+    errors: list[dict[str, Any]] | None = Field(default=None, description="field errors of a 422")
+    correlation_id: str | None = None
 
 
 def problem_type(code: str) -> str:
@@ -187,7 +203,38 @@ async def _stale_data(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI document tell the truth about errors: every 4xx/5xx is a Problem.
+
+    FastAPI documents its own 422 body (``HTTPValidationError``); ours is a problem,
+    so that entry is replaced, and each error response points at the Problem schema.
+    """
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        reference = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.get("responses", {})
+                for status, response in responses.items():
+                    if status[:1] in {"4", "5"}:
+                        response["content"] = reference
+                responses.setdefault("default", {"description": "Error (RFC 9457 problem)", "content": reference})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    document_problems(app)
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(StarletteHTTPException, _http_error)

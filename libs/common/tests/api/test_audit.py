@@ -1,0 +1,110 @@
+"""The hash-chained audit log: recorded requests, auditor API, tamper detection."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+AUDIT = "/api/v1/audit"
+
+
+def libpq(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def test_every_mutating_request_is_recorded_with_its_outcome(client, make_note, auth_for, units) -> None:
+    created = await make_note("audited", **{"X-Correlation-ID": "audit-corr-1"})
+    note_id = created.json()["id"]
+    await client.patch(
+        f"/api/v1/notes/{note_id}", json={"title": "v2"}, headers={**auth_for("officer"), "If-Match": '"9"'}
+    )
+    await client.post("/api/v1/notes", json={"unit_id": str(units["A"]), "title": "x"})  # no token: 401, still recorded
+    await client.get("/api/v1/notes", headers=auth_for("officer"))  # a read: not recorded
+
+    page = await client.get(AUDIT, headers=auth_for("auditor"))
+    assert page.status_code == 200
+    rows = page.json()["items"]
+    assert [(r["method"], r["path"], r["status"]) for r in rows] == [
+        ("POST", "/api/v1/notes", 201),
+        ("PATCH", f"/api/v1/notes/{note_id}", 412),
+        ("POST", "/api/v1/notes", 401),
+    ]
+    first = rows[0]
+    assert first["actor"] == "user-officer-A" and first["roles"] == ["officer"] and first["unit_id"] == str(units["A"])
+    assert first["resource_id"] == note_id and first["correlation_id"] == "audit-corr-1"
+    assert rows[1]["resource_id"] == note_id and rows[2]["actor"] is None
+    assert rows[1]["prev_hash"] == rows[0]["hash"] and rows[2]["prev_hash"] == rows[1]["hash"]
+
+    filtered = await client.get(AUDIT, params={"method": "PATCH", "resource_id": note_id}, headers=auth_for("auditor"))
+    assert [r["status"] for r in filtered.json()["items"]] == [412]
+
+
+async def test_only_auditors_read_the_audit_log(client, auth_for) -> None:
+    for role in ("officer", "admin", "justice_bureau"):
+        assert (await client.get(AUDIT, headers=auth_for(role, unit="C"))).status_code == 403
+        assert (await client.get(f"{AUDIT}/verify", headers=auth_for(role, unit="C"))).status_code == 403
+    assert (await client.get(AUDIT)).status_code == 401
+
+
+async def test_concurrent_writers_never_fork_the_chain(client, make_note, auth_for) -> None:
+    await asyncio.gather(*(make_note(f"c{i}") for i in range(30)))
+    report = (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()
+    assert report == {"valid": True, "count": 30, "first_bad_id": None, "reason": None}
+
+
+async def test_the_table_refuses_updates_and_deletes(app, make_note, database) -> None:
+    await make_note("x")
+    connection = await asyncpg.connect(libpq(database))
+    try:
+        for statement in ("UPDATE audit_log SET status = 200", "DELETE FROM audit_log"):
+            try:
+                await connection.execute(statement)
+            except asyncpg.RaiseError as exc:
+                assert "append-only" in str(exc)
+            else:
+                raise AssertionError(f"{statement} was allowed")
+    finally:
+        await connection.close()
+
+
+async def _tamper(database: str, statement: str) -> None:
+    """What someone with the database superuser's rights could do: bypass the trigger."""
+    connection = await asyncpg.connect(libpq(database))
+    try:
+        async with connection.transaction():
+            await connection.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+            await connection.execute(statement)
+            await connection.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+    finally:
+        await connection.close()
+
+
+async def test_verify_names_exactly_the_edited_row(client, make_note, auth_for, database) -> None:
+    for i in range(6):
+        await make_note(f"n{i}")
+    ids = [r["id"] for r in (await client.get(AUDIT, headers=auth_for("auditor"))).json()["items"]]
+    await _tamper(database, f"UPDATE audit_log SET status = 200 WHERE id = {ids[3]}")
+    report = (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()
+    assert report["valid"] is False and report["first_bad_id"] == ids[3]
+    assert report["reason"] == "content does not match its hash"
+
+
+async def test_verify_detects_a_deleted_row_at_its_successor(client, make_note, auth_for, database) -> None:
+    for i in range(6):
+        await make_note(f"n{i}")
+    ids = [r["id"] for r in (await client.get(AUDIT, headers=auth_for("auditor"))).json()["items"]]
+    await _tamper(database, f"DELETE FROM audit_log WHERE id = {ids[2]}")
+    report = (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()
+    assert report["valid"] is False and report["first_bad_id"] == ids[3]
+    assert report["reason"].startswith("link broken")
+
+
+async def test_verify_detects_a_rewritten_hash_chain_tail(client, make_note, auth_for, database) -> None:
+    """Editing a row and recomputing only its own hash still breaks the next link."""
+    for i in range(4):
+        await make_note(f"n{i}")
+    ids = [r["id"] for r in (await client.get(AUDIT, headers=auth_for("auditor"))).json()["items"]]
+    await _tamper(database, f"UPDATE audit_log SET hash = repeat('a', 64) WHERE id = {ids[1]}")
+    report = (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()
+    assert report["first_bad_id"] == ids[1]
