@@ -71,7 +71,7 @@ async def test_validation_error_lists_fields(client: httpx.AsyncClient) -> None:
 
 async def test_malformed_json_is_a_problem(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/notes", content=b"{not json", headers={"content-type": "application/json"})
-    assert response.status_code == 422 and response.json()["code"] == "request.invalid"
+    assert response.status_code == 400 and response.json()["code"] == "request.malformed_json"
 
 
 async def test_wrong_method_is_a_problem_in_english_when_asked(client: httpx.AsyncClient) -> None:

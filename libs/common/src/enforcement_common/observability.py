@@ -50,8 +50,19 @@ def event_context(correlation_id: str | None, causation_id: str | None) -> Itera
         _correlation_id.reset(correlation_token)
 
 
+class _Stdout:
+    """Whatever ``sys.stdout`` is at write time (test capture swaps it; a bound file would go stale)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
-    """JSON lines on stdout, each with the service name and the current correlation id."""
+    """JSON lines on stdout — ours and those of libraries (uvicorn, aiokafka, SQLAlchemy) —
+    each with the service name and the current correlation id."""
 
     def add_context(_logger: object, _name: str, event: dict) -> dict:
         event.setdefault("service", service)
@@ -63,19 +74,32 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     numeric_level = logging.getLevelName(level.upper())
     if not isinstance(numeric_level, int):
         numeric_level = logging.INFO
-    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=numeric_level, force=True)
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        add_context,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
+    handler = logging.StreamHandler(_Stdout())
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(numeric_level)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            add_context,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
-        cache_logger_on_first_use=True,
+        logger_factory=structlog.PrintLoggerFactory(_Stdout()),
+        cache_logger_on_first_use=False,
     )
 
 
