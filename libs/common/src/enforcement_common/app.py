@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from enforcement_common.api.guards import RequestGuardMiddleware
-from enforcement_common.api.idempotency import IdempotencyMiddleware
+from enforcement_common.api.idempotency import IdempotencyMiddleware, purge_expired
 from enforcement_common.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from enforcement_common.audit import AuditMiddleware, audit_router
 from enforcement_common.auth.jwt import TokenVerifier
@@ -27,7 +27,7 @@ from enforcement_common.contracts.case import UNITS
 from enforcement_common.db import create_engine, session_factory
 from enforcement_common.events.consumer import ConsumerRunner
 from enforcement_common.events.relay import OutboxRelay
-from enforcement_common.events.workers import BackgroundWorkers
+from enforcement_common.events.workers import BackgroundWorkers, Periodic
 from enforcement_common.health import health_router
 from enforcement_common.observability import HttpMetrics, RequestContextMiddleware
 
@@ -73,6 +73,8 @@ def create_service_app(
                 )
                 register_unit_tree(units)
                 app.state.workers.start(f"{service}-unit-tree", units.run(), units.stop)
+                purger = Periodic("idempotency-purge", 3600, lambda: purge_expired(app.state.engine))
+                app.state.workers.start(f"{service}-idempotency-purge", purger.run(), purger.stop)
             for hook in on_startup:  # services add their consumers and scanners to app.state.workers here
                 await hook(app)
             yield

@@ -135,6 +135,35 @@ async def test_pagination_and_filter_errors(client, auth_for) -> None:
     assert reversed_range.status_code == 422 and reversed_range.json()["errors"][0]["loc"] == ["query", "created_from"]
 
 
+async def test_idempotency_key_expires(client, make_note, app) -> None:
+    from sqlalchemy import text
+
+    first = await make_note("before", **{"Idempotency-Key": "k-expiring"})
+    async with app.state.sessions() as session, session.begin():
+        await session.execute(text("UPDATE idempotency_keys SET expires_at = now() - interval '1 second'"))
+    again = await make_note("after", **{"Idempotency-Key": "k-expiring"})  # another body is fine once expired
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers
+    assert again.json()["id"] != first.json()["id"]
+    from enforcement_common.api.idempotency import purge_expired
+
+    async with app.state.sessions() as session, session.begin():
+        await session.execute(text("UPDATE idempotency_keys SET expires_at = now() - interval '1 second'"))
+    assert await purge_expired(app.state.engine) == 1
+
+
+def test_csv_filter_values() -> None:
+    import pytest
+
+    from enforcement_common.api.pagination import csv_values
+    from enforcement_common.api.problems import ProblemError
+
+    assert csv_values("penalty, license,,") == ["penalty", "license"]
+    assert csv_values(None) == []
+    with pytest.raises(ProblemError) as caught:
+        csv_values("penalty,parking", {"penalty", "license"}, "category")
+    assert caught.value.status == 422 and "parking" in caught.value.detail
+
+
 async def test_filters_narrow_the_list(client, make_note, auth_for) -> None:
     await make_note("行政处罚案卷")
     await make_note("行政许可案卷")

@@ -36,3 +36,27 @@ class BackgroundWorkers:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._running.clear()
+
+
+class Periodic:
+    """Runs ``job`` every ``interval`` seconds until stopped; a failure is logged, not fatal."""
+
+    def __init__(self, name: str, interval: float, job: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        self.name = name
+        self.interval = interval
+        self.job = job
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.job()
+            except Exception as exc:
+                log.warning("periodic_job_failed", job=self.name, error=repr(exc))
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.interval)
+            except TimeoutError:
+                pass
+
+    def stop(self) -> None:
+        self._stopping.set()
