@@ -35,9 +35,10 @@ from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import due_date
 from enforcement_common.config import BaseServiceSettings
 from enforcement_common.contracts.case import UnitCreated
+from enforcement_common.db import create_engine, session_factory
 from enforcement_common.events.consumer import ReceivedEvent
 from enforcement_common.migrations import upgrade
-from enforcement_common.testing.infra import kafka_bootstrap
+from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
 
 HERE = Path(__file__).resolve().parent
 SECRET = "api-kit-test-secret-0123456789abcdef0123"
@@ -365,35 +366,13 @@ def app_builder() -> Callable[..., FastAPI]:
 
 
 async def _prepare_database() -> tuple[str, str]:
-    import asyncpg
-
-    from enforcement_common.db import create_engine, session_factory
-    from enforcement_common.testing.infra import admin_database_url
-
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(admin_database_url())
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = admin_database_url().rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + name
+    name, libpq_url = await create_scratch_database()
+    url = libpq_url.replace("postgresql://", "postgresql+asyncpg://")
     await asyncio.to_thread(upgrade, HERE, url)
     engine = create_engine(url)
     await seed_units(session_factory(engine))
     await engine.dispose()
     return name, url
-
-
-async def _drop_database(name: str) -> None:
-    import asyncpg
-
-    from enforcement_common.testing.infra import admin_database_url
-
-    admin = await asyncpg.connect(admin_database_url())
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 @pytest.fixture(scope="module")
@@ -418,4 +397,4 @@ def live_server():
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-        asyncio.run(_drop_database(name))
+        asyncio.run(drop_database(name))

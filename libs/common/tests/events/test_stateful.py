@@ -13,7 +13,6 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
@@ -35,7 +34,7 @@ from enforcement_common.testing.events import (
     wait_for,
     write_events,
 )
-from enforcement_common.testing.infra import admin_database_url, kafka_bootstrap
+from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
 
 HERE = Path(__file__).resolve().parent
 
@@ -60,17 +59,8 @@ class EventFlow(RuleBasedStateMachine):
         self.loop.run_until_complete(self._setup())
 
     async def _setup(self) -> None:
-        self.database = f"scratch_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(admin_database_url())
-        try:
-            await admin.execute(f'CREATE DATABASE "{self.database}"')
-        finally:
-            await admin.close()
-        url = (
-            admin_database_url().rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-            + "/"
-            + self.database
-        )
+        self.database, libpq_url = await create_scratch_database()
+        url = libpq_url.replace("postgresql://", "postgresql+asyncpg://")
         await asyncio.to_thread(upgrade, HERE, url)
         self.engine = create_engine(url, pool_size=5)
         self.sessions = session_factory(self.engine)
@@ -181,11 +171,7 @@ class EventFlow(RuleBasedStateMachine):
 
     async def _cleanup(self) -> None:
         await self.engine.dispose()
-        admin = await asyncpg.connect(admin_database_url())
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_database(self.database)
 
 
 EventFlow.TestCase.settings = settings(

@@ -9,7 +9,6 @@ together, so an item's event is emitted once even across crashes and replicas.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enforcement_common.contracts import EventData
 from enforcement_common.events.outbox import add_event
+from enforcement_common.events.workers import Periodic
 
 log = structlog.get_logger(__name__)
 
@@ -36,7 +36,7 @@ class DeadlineScanner:
     interval: float = 60.0
     batch_size: int = 200
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    _stopping: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    _periodic: Periodic | None = field(default=None, init=False, repr=False)
 
     async def scan_once(self, sessions: async_sessionmaker[AsyncSession]) -> int:
         """Process every item due now, batch by batch; return how many events were emitted."""
@@ -55,18 +55,14 @@ class DeadlineScanner:
 
     async def run(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Scan every ``interval`` seconds until :meth:`stop`; failures are logged and retried."""
-        self._stopping.clear()
-        while not self._stopping.is_set():
-            try:
-                count = await self.scan_once(sessions)
-                if count:
-                    log.info("deadline_scan", scanner=self.name, emitted=count)
-            except Exception as exc:
-                log.warning("deadline_scan_failed", scanner=self.name, error=repr(exc))
-            try:
-                await asyncio.wait_for(self._stopping.wait(), self.interval)
-            except TimeoutError:
-                pass
+        self._periodic = Periodic(f"deadline-scan-{self.name}", self.interval, lambda: self._scan_and_log(sessions))
+        await self._periodic.run()
+
+    async def _scan_and_log(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        count = await self.scan_once(sessions)
+        if count:
+            log.info("deadline_scan", scanner=self.name, emitted=count)
 
     def stop(self) -> None:
-        self._stopping.set()
+        if self._periodic is not None:
+            self._periodic.stop()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
-from enforcement_common.testing.infra import BrokerControl, admin_database_url, kafka_bootstrap, repo_root
+from enforcement_common.testing.infra import (
+    BrokerControl,
+    create_scratch_database,
+    drop_database,
+    kafka_bootstrap,
+    repo_root,
+)
 
 
 @pytest.fixture(scope="session")
@@ -27,11 +31,8 @@ def broker_control() -> BrokerControl:
 @pytest.fixture
 async def scratch_database() -> AsyncIterator[str]:
     """A new, empty database on the test server (libpq URL), dropped afterwards."""
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(admin_database_url())
+    name, url = await create_scratch_database()
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield admin_database_url().rsplit("/", 1)[0] + "/" + name
+        yield url
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(name)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+import asyncpg
 
 from enforcement_common.config import BaseServiceSettings
 
@@ -37,6 +40,25 @@ def database_url_for(database: str) -> str:
     if base:
         return base.rsplit("/", 1)[0] + "/" + database
     return f"postgresql+asyncpg://enforcement:enforcement@127.0.0.1:{TEST_PG_PORT}/{database}"
+
+
+async def create_scratch_database() -> tuple[str, str]:
+    """A new, empty database on the test server: (name, libpq URL)."""
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_database_url())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return name, admin_database_url().rsplit("/", 1)[0] + "/" + name
+
+
+async def drop_database(name: str) -> None:
+    admin = await asyncpg.connect(admin_database_url())
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 def settings_for_tests(settings_class: type[BaseServiceSettings], **overrides: object) -> BaseServiceSettings:
