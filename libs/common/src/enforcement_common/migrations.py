@@ -34,7 +34,7 @@ def downgrade(service_root: Path, database_url: str, revision: str = "base") -> 
     command.downgrade(alembic_config(service_root, database_url), revision)
 
 
-def run_alembic_env(target_metadata: MetaData | None) -> None:
+def run_alembic_env(target_metadata: MetaData | list[MetaData] | None) -> None:
     """Body of a service's ``migrations/env.py`` (online mode over asyncpg; offline emits SQL)."""
     config = context.config
     url = config.get_main_option("sqlalchemy.url")

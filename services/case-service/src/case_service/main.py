@@ -4,19 +4,49 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from case_service.cases.deadlines import scanner
+from case_service.cases.routes import router as cases_router
 from case_service.config import Settings
+from case_service.consumers import sanctions
+from case_service.officers.routes import router as officers_router
+from case_service.trainings.routes import router as trainings_router
+from case_service.units.routes import router as units_router
 from enforcement_common.app import create_service_app
 from enforcement_common.cli import service_main
+from enforcement_common.events import ConsumerRunner
 
 #: The service's folder: alembic.ini and migrations/ live there.
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
+
+
+async def start_workers(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    if not settings.run_workers:
+        return
+    runner = ConsumerRunner(
+        service=settings.service_name,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        sessions=app.state.sessions,
+        topics=sanctions.TOPICS,
+        registry=app.state.metrics.registry,
+    )
+    sanctions.register(runner)
+    app.state.workers.start("case-service-sanctions", runner.run(), runner.stop)
+    deadlines = scanner(settings.deadline_scan_interval_seconds)
+    app.state.workers.start("case-service-deadlines", deadlines.run(app.state.sessions), deadlines.stop)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Case service (执法案件与人员)",
-        description="Source of truth for units (执法单位), officers and certificates (执法人员/执法证), trainings (培训) and enforcement cases (案件) with their stages, handlers, decisions, legal remedies and statutory deadlines.",
+        description=(
+            "Source of truth for units (执法单位), officers and certificates (执法人员/执法证), "
+            "trainings (培训) and enforcement cases (案件) with their stages, handlers, decisions, "
+            "legal remedies and statutory deadlines."
+        ),
+        routers=[units_router, officers_router, trainings_router, cases_router],
+        on_startup=[start_workers],
     )
 
 

@@ -7,7 +7,7 @@ revision never changes when these definitions evolve.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Integer, LargeBinary, MetaData, Table, Text, text
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, LargeBinary, MetaData, Table, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 metadata = MetaData()
@@ -24,6 +24,7 @@ idempotency_keys = Table(
     Column("body", LargeBinary),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("idempotency_keys_expires_idx", "expires_at"),
 )
 
 audit_log = Table(
@@ -42,6 +43,7 @@ audit_log = Table(
     Column("correlation_id", Text),
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
+    Index("audit_log_actor_idx", "actor", "id"),
 )
 
 unit_tree = Table(
@@ -53,6 +55,7 @@ unit_tree = Table(
     Column("name", Text, nullable=False),
     Column("kind", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Index("unit_tree_parent_idx", "parent_id"),
 )
 
 _APPEND_ONLY = (

@@ -1,0 +1,1 @@
+"""案件: enforcement cases through their whole lifecycle."""

@@ -1,0 +1,175 @@
+"""Pure rules of enforcement cases — no I/O, unit-tested directly.
+
+The lifecycle (CASE-2), the legal-review gate for major decisions (CASE-4),
+handler qualification and count (CASE-3, CASE-9), statutory deadlines (CASE-9)
+and case numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from enforcement_common.calendar import DayKind, due_date
+
+Status = Literal[
+    "filed",
+    "investigating",
+    "reviewing",
+    "decided",
+    "served",
+    "executed",
+    "closed",
+    "archived",
+    "transferred",
+    "withdrawn",
+]
+Action = Literal[
+    "investigation",
+    "legal-review",
+    "hearing",
+    "decision",
+    "service",
+    "execution",
+    "closure",
+    "archive",
+    "transfer",
+    "withdrawal",
+]
+Category = Literal["penalty", "license", "coercion", "inspection", "levy", "requisition"]
+
+STATUSES: tuple[Status, ...] = (
+    "filed",
+    "investigating",
+    "reviewing",
+    "decided",
+    "served",
+    "executed",
+    "closed",
+    "archived",
+    "transferred",
+    "withdrawn",
+)
+ACTIONS: tuple[Action, ...] = (
+    "investigation",
+    "legal-review",
+    "hearing",
+    "decision",
+    "service",
+    "execution",
+    "closure",
+    "archive",
+    "transfer",
+    "withdrawal",
+)
+
+#: The lifecycle (CASE-2 立案 → 调查取证 → 审查决定 → 送达执行 → 结案 → 归档), as
+#: (action, from status) → to status. A legal review (法制审核) that returns the file
+#: sends it back to investigation; a hearing (听证) is recorded without a change of stage.
+#: Closure follows execution, or service when nothing is left to execute, or the
+#: investigation of an inspection that found nothing to decide.
+TRANSITIONS: dict[tuple[Action, Status], Status] = {
+    ("investigation", "filed"): "investigating",
+    ("legal-review", "investigating"): "reviewing",
+    ("hearing", "investigating"): "investigating",
+    ("hearing", "reviewing"): "reviewing",
+    ("decision", "investigating"): "decided",
+    ("decision", "reviewing"): "decided",
+    ("service", "decided"): "served",
+    ("execution", "served"): "executed",
+    ("closure", "served"): "closed",
+    ("closure", "executed"): "closed",
+    ("closure", "investigating"): "closed",
+    ("archive", "closed"): "archived",
+    ("transfer", "filed"): "transferred",
+    ("transfer", "investigating"): "transferred",
+    ("transfer", "reviewing"): "transferred",
+    ("withdrawal", "filed"): "withdrawn",
+    ("withdrawal", "investigating"): "withdrawn",
+    ("withdrawal", "reviewing"): "withdrawn",
+}
+
+
+def allowed_actions(status: Status) -> list[Action]:
+    return [action for action in ACTIONS if (action, status) in TRANSITIONS]
+
+
+def next_status(action: Action, status: Status) -> Status | None:
+    """The status after ``action``, or None when the action is out of order."""
+    return TRANSITIONS.get((action, status))
+
+
+def legal_review_outcome(opinion: Literal["approved", "returned"]) -> Status:
+    """法制审核: approved ⇒ reviewing (decision may follow); returned ⇒ back to investigating."""
+    return "reviewing" if opinion == "approved" else "investigating"
+
+
+def decision_blocked_by_missing_legal_review(is_major: bool, legal_review_approved: bool) -> bool:
+    """CASE-4: a major decision (重大执法决定) needs an approved legal review first."""
+    return is_major and not legal_review_approved
+
+
+@dataclass(frozen=True)
+class HandlerCheck:
+    unqualified: list[str]
+    qualified_count: int
+    required: int
+
+    @property
+    def too_few(self) -> bool:
+        return self.qualified_count < self.required
+
+
+def check_handlers(
+    statuses: dict[str, str], category: Category, two_handler_categories: frozenset[str]
+) -> HandlerCheck:
+    """CASE-3: every handler holds an active certificate. CASE-9: two where the policy requires it."""
+    unqualified = sorted(officer for officer, status in statuses.items() if status != "active")
+    qualified = len(statuses) - len(unqualified)
+    return HandlerCheck(
+        unqualified=unqualified, qualified_count=qualified, required=2 if category in two_handler_categories else 1
+    )
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """CASE-9, configurable per category: days and how they are counted."""
+
+    decision_days: int | None  # from filing; None = no statutory decision period
+    decision_day_kind: DayKind
+    service_days: int
+    service_day_kind: DayKind
+
+
+DEFAULT_DEADLINES: dict[str, DeadlinePolicy] = {
+    # 行政处罚法 第六十条: decided within 90 days of filing (calendar days).
+    "penalty": DeadlinePolicy(90, "calendar", 7, "working"),
+    # 第六十一条: served within 7 days of the decision; periods under 10 days count working days (CASE-9).
+    "license": DeadlinePolicy(None, "calendar", 7, "working"),
+    "coercion": DeadlinePolicy(None, "calendar", 7, "working"),
+    "inspection": DeadlinePolicy(None, "calendar", 7, "working"),
+    "levy": DeadlinePolicy(None, "calendar", 7, "working"),
+    "requisition": DeadlinePolicy(None, "calendar", 7, "working"),
+}
+
+
+def decision_due(filed_on: date, policy: DeadlinePolicy) -> date | None:
+    if policy.decision_days is None:
+        return None
+    return due_date(filed_on, policy.decision_days, policy.decision_day_kind)
+
+
+def service_due(decided_on: date, policy: DeadlinePolicy) -> date:
+    return due_date(decided_on, policy.service_days, policy.service_day_kind)
+
+
+def deadline_status(due_on: date, met_on: date | None, today: date) -> Literal["open", "met", "overdue"]:
+    if met_on is not None:
+        return "met"
+    return "overdue" if today > due_on else "open"
+
+
+def format_case_no(template: str, *, short_name: str, year: int, number: int) -> str:
+    """Default template ``{short}〔{year}〕{n}号`` ⇒ ``城管〔2026〕12号``."""
+    return template.format(short=short_name, year=year, n=number)

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+
+from case_service.cases.rules import Action, Category, Status
+
+#: Money as a decimal string with two places ("5000.00", CNY).
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2),
+    PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["5000.00"]}, mode="serialization"),
+]
+
+
+class Party(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["person", "organization"]
+    id_number: str | None = Field(
+        default=None,
+        max_length=30,
+        description="ID card or unified social credit code; masked on read for roles without need",
+    )
+
+
+class CaseCreate(BaseModel):
+    unit_id: uuid.UUID
+    category: Category
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(default="", max_length=5000)
+    party: Party
+    lead_handler_id: uuid.UUID
+    co_handler_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    is_major: bool = False
+    filed_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
+    external_ref: str | None = Field(
+        default=None, min_length=1, max_length=100, description="the provincial platform's id; unique per unit"
+    )
+
+
+class Deadline(BaseModel):
+    kind: Literal["decision", "service"]
+    due_on: date
+    status: Literal["open", "met", "overdue"]
+    met_on: date | None
+    basis: list[str]
+
+
+class CaseRead(BaseModel):
+    id: uuid.UUID
+    case_no: str
+    unit_id: uuid.UUID
+    category: Category
+    title: str
+    summary: str
+    party: Party
+    lead_handler_id: uuid.UUID
+    co_handler_ids: list[uuid.UUID]
+    is_major: bool
+    filed_on: date
+    external_ref: str | None
+    status: Status
+    allowed_actions: list[Action]
+    legal_review_opinion: Literal["approved", "returned"] | None
+    hearing_held_on: date | None
+    decided_on: date | None
+    decision_type: str | None
+    fine_amount: Money | None
+    confiscation_amount: Money | None
+    legal_basis: str | None
+    served_on: date | None
+    service_method: str | None
+    executed_on: date | None
+    closed_on: date | None
+    archived_on: date | None
+    transferred_to: Literal["police", "other_agency"] | None
+    end_reason: str | None
+    deadlines: list[Deadline]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Note(BaseModel):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class InvestigationStart(Note):
+    started_on: date | None = None
+
+
+class LegalReview(Note):
+    """法制审核 (CASE-4)."""
+
+    opinion: Literal["approved", "returned"]
+    reviewed_on: date | None = None
+
+
+class Hearing(Note):
+    """听证 (CASE-7)."""
+
+    held_on: date
+
+
+class Decision(Note):
+    decision_type: str = Field(min_length=1, max_length=100, description="e.g. 罚款, 没收违法所得, 准予许可, 不予处罚")
+    fine_amount: Money | None = None
+    confiscation_amount: Money | None = None
+    decided_on: date
+    legal_basis: str = Field(min_length=1, max_length=2000)
+
+
+class Service(Note):
+    """送达."""
+
+    served_on: date
+    method: Literal["direct", "mail", "electronic", "public_notice", "left_at_residence", "entrusted"]
+
+
+class Execution(Note):
+    executed_on: date
+
+
+class Closure(Note):
+    closed_on: date
+
+
+class Archive(Note):
+    archived_on: date
+
+
+class Transfer(Note):
+    """移送 (CASE-6)."""
+
+    to: Literal["police", "other_agency"]
+    reason: str = Field(min_length=1, max_length=2000)
+    transferred_on: date | None = None
+
+
+class Withdrawal(Note):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TimelineRead(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    actor_name: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    details: dict
+
+
+RemedyKind = Literal["reconsideration", "litigation", "compensation"]
+RemedyResult = Literal[
+    "upheld", "dismissed", "revoked", "partially_revoked", "changed", "ordered_redo", "compensation_paid"
+]
+
+
+class RemedyCreate(BaseModel):
+    """行政复议、行政诉讼、国家赔偿 (CASE-8)."""
+
+    kind: RemedyKind
+    status: Literal["pending", "concluded"] = "pending"
+    result: RemedyResult | None = None
+    filed_on: date
+    concluded_on: date | None = None
+
+
+class RemedyUpdate(BaseModel):
+    status: Literal["pending", "concluded"] | None = None
+    result: RemedyResult | None = None
+    concluded_on: date | None = None
+
+
+class RemedyRead(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    kind: RemedyKind
+    status: Literal["pending", "concluded"]
+    result: RemedyResult | None
+    filed_on: date
+    concluded_on: date | None
+    version: int

@@ -1,0 +1,1 @@
+"""What case-service consumes: sanctions that change an officer's qualification."""

@@ -1,0 +1,187 @@
+"""ORM models of case-service's own database (the only source of truth for them)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from enforcement_common.api.concurrency import Versioned
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Unit(Versioned, Timestamps, Base):
+    """执法单位: county → townships, departments, bureaus → sections, detachments."""
+
+    __tablename__ = "units"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    short_name: Mapped[str] = mapped_column(Text)  # used in case numbers: 城管〔2026〕12号
+    kind: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("units.id"))
+    region_code: Mapped[str | None] = mapped_column(Text)
+
+
+class Officer(Versioned, Timestamps, Base):
+    """执法人员 and 执法证."""
+
+    __tablename__ = "officers"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(Text)
+    staff_type: Mapped[str] = mapped_column(Text)  # INT-2
+    position: Mapped[str | None] = mapped_column(Text)
+    id_number: Mapped[str | None] = mapped_column(Text)
+    certificate_number: Mapped[str | None] = mapped_column(Text, unique=True)
+    certificate_issued_on: Mapped[date | None] = mapped_column(Date)
+    certificate_expires_on: Mapped[date | None] = mapped_column(Date)
+    #: none | suspended | revoked — what an authority decided; the certificate's dates do the rest.
+    restriction: Mapped[str] = mapped_column(Text, default="none")
+    restricted_on: Mapped[date | None] = mapped_column(Date)
+    restriction_basis: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    restriction_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Assessment(Timestamps, Base):
+    """考核: needed to reinstate after a REV-8 suspension."""
+
+    __tablename__ = "assessments"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    officer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("officers.id"), index=True)
+    assessed_on: Mapped[date] = mapped_column(Date)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Training(Timestamps, Base):
+    """培训 attended or held (STAT-5a)."""
+
+    __tablename__ = "trainings"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    organizer_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("units.id"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    attendee_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+
+
+class CaseCounter(Base):
+    """Next case number per unit and year; locked while a case is filed, so numbers have no gaps."""
+
+    __tablename__ = "case_counters"
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(Versioned, Timestamps, Base):
+    """案件."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "case_year", "case_number"),
+        UniqueConstraint("unit_id", "external_ref"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"), index=True)
+    case_no: Mapped[str] = mapped_column(Text, unique=True)
+    case_year: Mapped[int] = mapped_column(Integer)
+    case_number: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    party: Mapped[dict] = mapped_column(JSONB)
+    lead_handler_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("officers.id"))
+    co_handler_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    is_major: Mapped[bool] = mapped_column(Boolean, default=False)
+    filed_on: Mapped[date] = mapped_column(Date)
+    external_ref: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, default="filed")
+    legal_review_opinion: Mapped[str | None] = mapped_column(Text)
+    hearing_held_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decision_type: Mapped[str | None] = mapped_column(Text)
+    fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    confiscation_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    served_on: Mapped[date | None] = mapped_column(Date)
+    service_method: Mapped[str | None] = mapped_column(Text)
+    executed_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    archived_on: Mapped[date | None] = mapped_column(Date)
+    transferred_to: Mapped[str | None] = mapped_column(Text)
+    end_reason: Mapped[str | None] = mapped_column(Text)  # transfer or withdrawal reason
+
+
+class CaseDeadline(Base):
+    """A statutory deadline of a case (CASE-9)."""
+
+    __tablename__ = "case_deadlines"
+    __table_args__ = (UniqueConstraint("case_id", "kind"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(Text)  # decision | service
+    due_on: Mapped[date] = mapped_column(Date)
+    met_on: Mapped[date | None] = mapped_column(Date)
+    basis: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TimelineEntry(Base):
+    """全过程记录 (CASE-5): every change, with actor and time."""
+
+    __tablename__ = "case_timeline"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    actor_name: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(Text)
+    from_status: Mapped[str | None] = mapped_column(Text)
+    to_status: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSONB, default=dict)
+
+
+class LegalRemedy(Versioned, Timestamps, Base):
+    """行政复议、行政诉讼、国家赔偿 and their results (CASE-8)."""
+
+    __tablename__ = "legal_remedies"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)
+    filed_on: Mapped[date] = mapped_column(Date)
+    concluded_on: Mapped[date | None] = mapped_column(Date)

@@ -1,0 +1,1 @@
+"""执法人员 and their certificates (执法证), qualification and assessments."""

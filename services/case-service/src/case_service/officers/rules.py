@@ -1,0 +1,58 @@
+"""Pure rules of officer qualification (CASE-3, REV-8)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+QualificationStatus = Literal["active", "suspended", "revoked", "uncertified"]
+QualificationAction = Literal["suspend", "reinstate", "revoke"]
+
+#: Roles that need full ID-card numbers; everyone else reads them masked.
+ID_NUMBER_ROLES = frozenset({"admin", "unit_leader", "justice_bureau", "discipline"})
+
+
+def qualification_status(
+    restriction: str, certificate_number: str | None, expires_on: date | None, today: date
+) -> QualificationStatus:
+    """What a certificate is worth today: a revocation or suspension first, then the dates.
+
+    An expired (or missing) certificate reads as ``uncertified`` (CASE-3).
+    """
+    if restriction == "revoked":
+        return "revoked"
+    if restriction == "suspended":
+        return "suspended"
+    if not certificate_number or expires_on is None or expires_on < today:
+        return "uncertified"
+    return "active"
+
+
+def action_allowed(action: QualificationAction, restriction: str) -> bool:
+    """suspend: unless suspended or revoked; reinstate: only a suspension; revoke: unless revoked."""
+    return {
+        "suspend": restriction == "none",
+        "reinstate": restriction == "suspended",
+        "revoke": restriction != "revoked",
+    }[action]
+
+
+def restriction_after(action: QualificationAction) -> str:
+    return {"suspend": "suspended", "reinstate": "none", "revoke": "revoked"}[action]
+
+
+def reinstatement_requirements_met(
+    suspended_on: date, training_dates: list[date], passed_assessment_dates: list[date]
+) -> bool:
+    """REV-8: after a suspension for unqualified files, reinstatement needs a training attended
+    and a passed assessment, both after the suspension date."""
+    return any(d > suspended_on for d in training_dates) and any(d > suspended_on for d in passed_assessment_dates)
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """``142701198001011234`` ⇒ ``1427**********1234``."""
+    if not value:
+        return value
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]

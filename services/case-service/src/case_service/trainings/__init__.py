@@ -1,0 +1,1 @@
+"""培训: trainings attended and courses held (STAT-5a)."""

@@ -1,0 +1,1 @@
+"""执法单位: the unit hierarchy."""
