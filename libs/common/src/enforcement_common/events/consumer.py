@@ -22,11 +22,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
@@ -77,6 +78,16 @@ def is_transient(exc: BaseException) -> bool:
 
 
 class ConsumerMetrics:
+    """One set per registry: several runners of one service share it (labelled by group)."""
+
+    _by_registry: ClassVar[weakref.WeakKeyDictionary[CollectorRegistry, ConsumerMetrics]] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, registry: CollectorRegistry) -> ConsumerMetrics:
+        if registry not in cls._by_registry:
+            cls._by_registry[registry] = cls(registry)
+        return cls._by_registry[registry]
+
     def __init__(self, registry: CollectorRegistry) -> None:
         self.handled = Counter(
             "events_consumed_total", "Events consumed by outcome", ["group", "type", "outcome"], registry=registry
@@ -129,7 +140,7 @@ class ConsumerRunner:
         self.session_timeout_ms = session_timeout_ms
         self.keepalive_interval = keepalive_interval
         self.inbox_retention = inbox_retention
-        self.metrics = ConsumerMetrics(registry or CollectorRegistry())
+        self.metrics = ConsumerMetrics.of(registry or CollectorRegistry())
         self.handlers: dict[str, tuple[type[EventData], Handler]] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: AIOKafkaProducer | None = None

@@ -1,0 +1,96 @@
+"""Pure rules of case-service (no I/O): lifecycle, handlers, deadlines, qualification."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from case_service.cases import rules
+from case_service.officers import rules as officer_rules
+
+TWO = frozenset({"penalty", "coercion"})
+
+
+def test_CASE_1_categories_are_the_six_of_the_regulations() -> None:
+    assert set(rules.DEFAULT_DEADLINES) == {"penalty", "license", "coercion", "inspection", "levy", "requisition"}
+
+
+def test_CASE_2_the_main_path_runs_filing_to_archive() -> None:
+    status = "filed"
+    for action in ("investigation", "legal-review", "decision", "service", "execution", "closure", "archive"):
+        status = rules.next_status(action, status)
+        assert status is not None, action
+    assert status == "archived"
+
+
+@pytest.mark.parametrize("status", rules.STATUSES)
+@pytest.mark.parametrize("action", rules.ACTIONS)
+def test_CASE_2_every_action_from_every_status_is_defined_or_refused(status, action) -> None:
+    after = rules.next_status(action, status)
+    assert (after is not None) == (action in rules.allowed_actions(status))
+    if status in ("archived", "transferred", "withdrawn"):
+        assert after is None, "terminal statuses allow nothing"
+
+
+def test_CASE_4_major_decisions_need_an_approved_legal_review() -> None:
+    assert rules.decision_blocked_by_missing_legal_review(is_major=True, legal_review_approved=False)
+    assert not rules.decision_blocked_by_missing_legal_review(is_major=True, legal_review_approved=True)
+    assert not rules.decision_blocked_by_missing_legal_review(is_major=False, legal_review_approved=False)
+    assert rules.legal_review_outcome("returned") == "investigating"
+
+
+def test_CASE_3_unqualified_handlers_are_named() -> None:
+    check = rules.check_handlers({"a": "active", "b": "suspended", "c": "uncertified"}, "license", TWO)
+    assert check.unqualified == ["b", "c"]
+    assert rules.check_handlers({"a": "active"}, "license", TWO).unqualified == []
+
+
+def test_CASE_9_two_certified_handlers_for_penalty_and_coercion() -> None:
+    assert rules.check_handlers({"a": "active"}, "penalty", TWO).too_few
+    assert not rules.check_handlers({"a": "active", "b": "active"}, "penalty", TWO).too_few
+    assert rules.check_handlers({"a": "active"}, "coercion", TWO).too_few
+    assert not rules.check_handlers({"a": "active"}, "inspection", TWO).too_few
+
+
+def test_CASE_9_deadlines_90_calendar_days_and_7_working_days() -> None:
+    penalty = rules.DEFAULT_DEADLINES["penalty"]
+    assert rules.decision_due(date(2026, 3, 2), penalty) == date(2026, 5, 31)
+    assert rules.decision_due(date(2026, 3, 2), rules.DEFAULT_DEADLINES["license"]) is None
+    # Decided Thu 12 Feb 2026: the Spring Festival is skipped, adjusted Saturdays count.
+    assert rules.service_due(date(2026, 2, 12), penalty) == date(2026, 2, 28)
+    assert rules.deadline_status(date(2026, 2, 28), None, date(2026, 3, 1)) == "overdue"
+    assert rules.deadline_status(date(2026, 2, 28), None, date(2026, 2, 28)) == "open"
+    assert rules.deadline_status(date(2026, 2, 28), date(2026, 3, 5), date(2026, 3, 9)) == "met"
+
+
+def test_case_number_format() -> None:
+    assert rules.format_case_no("{short}〔{year}〕{n}号", short_name="城管", year=2026, number=12) == "城管〔2026〕12号"
+
+
+def test_CASE_3_qualification_status_from_restriction_and_dates() -> None:
+    today = date(2026, 11, 21)
+    status = officer_rules.qualification_status
+    assert status("none", "C-1", date(2027, 1, 1), today) == "active"
+    assert status("none", "C-1", date(2026, 11, 20), today) == "uncertified"  # expired
+    assert status("none", None, None, today) == "uncertified"
+    assert status("suspended", "C-1", date(2027, 1, 1), today) == "suspended"
+    assert status("revoked", "C-1", date(2027, 1, 1), today) == "revoked"
+
+
+def test_REV_8_reinstatement_needs_training_and_passed_assessment_after_suspension() -> None:
+    met = officer_rules.reinstatement_requirements_met
+    suspended = date(2026, 6, 1)
+    assert met(suspended, [date(2026, 6, 10)], [date(2026, 6, 20)])
+    assert not met(suspended, [date(2026, 5, 10)], [date(2026, 6, 20)])  # training before
+    assert not met(suspended, [date(2026, 6, 10)], [])
+    assert not met(suspended, [date(2026, 6, 1)], [date(2026, 6, 1)])  # same day is not after
+
+
+def test_qualification_actions_and_id_masking() -> None:
+    assert officer_rules.action_allowed("suspend", "none") and not officer_rules.action_allowed("suspend", "revoked")
+    assert officer_rules.action_allowed("reinstate", "suspended") and not officer_rules.action_allowed(
+        "reinstate", "none"
+    )
+    assert officer_rules.mask_id_number("142701198001011234") == "1427**********1234"
+    assert officer_rules.mask_id_number(None) is None
