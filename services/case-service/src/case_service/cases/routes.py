@@ -5,7 +5,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import or_, select
+from sqlalchemy import any_, or_, select
 
 from case_service.cases import service
 from case_service.cases.rules import Category, Status
@@ -91,7 +91,7 @@ async def list_cases(
         if value is not None:
             statement = statement.where(column == value)
     if handler_id:
-        statement = statement.where(or_(Case.lead_handler_id == handler_id, Case.co_handler_ids.any(handler_id)))
+        statement = statement.where(or_(Case.lead_handler_id == handler_id, handler_id == any_(Case.co_handler_ids)))
     if filed_from:
         statement = statement.where(Case.filed_on >= filed_from)
     if filed_to:

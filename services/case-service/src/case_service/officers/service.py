@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import any_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_service.common import emit
@@ -145,7 +145,7 @@ async def change_qualification(
     if change.action == "reinstate" and "REV-8" in (officer.restriction_basis or []):
         suspended_on = officer.restricted_on or effective_on
         trainings = (
-            await session.scalars(select(Training.start_date).where(Training.attendee_ids.any(officer.id)))
+            await session.scalars(select(Training.start_date).where(officer.id == any_(Training.attendee_ids)))
         ).all()
         passed = (
             await session.scalars(

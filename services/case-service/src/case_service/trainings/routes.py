@@ -9,7 +9,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import any_, select
 
 from case_service.common import COMMON_RESPONSES, NOT_FOUND, AnyCaller, OfficerManager, SessionDep, emit
 from case_service.models import Officer, Training
@@ -102,7 +102,7 @@ async def list_trainings(
     if kind:
         statement = statement.where(Training.kind == kind)
     if attendee_id:
-        statement = statement.where(Training.attendee_ids.any(attendee_id))
+        statement = statement.where(attendee_id == any_(Training.attendee_ids))
     if start_from:
         statement = statement.where(Training.start_date >= start_from)
     if start_to:
