@@ -45,6 +45,7 @@ def create_service_app(
     on_startup: Sequence[LifespanHook] = (),
     on_shutdown: Sequence[LifespanHook] = (),
     version: str = "0.1.0",
+    openapi_models: Sequence[type] = (),
 ) -> FastAPI:
     service = settings.service_name
 
@@ -86,6 +87,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
+    app.state.openapi_models = tuple(openapi_models)
     app.state.metrics = HttpMetrics(service)
     app.state.token_verifier = TokenVerifier(
         secret=settings.auth_jwt_secret.get_secret_value(),

@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from case_service.cases.deadlines import scanner
+from case_service.cases.imports import CaseImportItem
 from case_service.cases.routes import router as cases_router
 from case_service.config import Settings
 from case_service.consumers import sanctions
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         routers=[units_router, officers_router, trainings_router, cases_router],
         on_startup=[start_workers],
+        openapi_models=[CaseImportItem],
     )
 
 

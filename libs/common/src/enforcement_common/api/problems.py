@@ -216,7 +216,11 @@ def document_problems(app: FastAPI) -> None:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        # Problem, and models that routes document by reference only (e.g. items of an NDJSON body).
+        for model in (Problem, *getattr(app.state, "openapi_models", ())):
+            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(model_schema.pop("$defs", {}))
+            components[model.__name__] = model_schema
         reference = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():

@@ -132,6 +132,14 @@ class CaseFiled(_CaseData):
     is_major: bool
 
 
+class CaseUpdated(_CaseData):
+    """Descriptive fields of a case changed (e.g. by a provincial platform's import)."""
+
+    type: ClassVar[str] = "case.updated"
+    case_no: str
+    changed_fields: list[str]
+
+
 class CaseStageChanged(_CaseData):
     type: ClassVar[str] = "case.stage_changed"
     from_status: CaseStatus = Field(alias="from")

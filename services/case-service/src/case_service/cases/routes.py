@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import any_, or_, select
 
-from case_service.cases import service
+from case_service.cases import imports, service
 from case_service.cases.rules import Category, Status
 from case_service.cases.schemas import (
     Archive,
@@ -35,6 +35,7 @@ from case_service.common import (
     CaseActor,
     CaseFiler,
     LegalAffairs,
+    Platform,
     SessionDep,
     problem,
 )
@@ -66,6 +67,33 @@ async def file_case(
     case = await service.file(session, request.app.state.settings, caller, body)
     response.headers["Location"] = f"/api/v1/cases/{case.id}"
     return await _reply(request, session, case, caller, response)
+
+
+@router.post(
+    ":import",
+    response_model=imports.ImportReport,
+    responses={400: problem("Not JSON or NDJSON"), 413: problem("More than 10 000 items")},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "maxItems": imports.MAX_ITEMS,
+                        "items": {"$ref": "#/components/schemas/CaseImportItem"},
+                    }
+                },
+                "application/x-ndjson": {"schema": {"type": "string", "description": "one CaseImportItem per line"}},
+            },
+        }
+    },
+)
+async def import_cases(caller: Platform, session: SessionDep, request: Request) -> imports.ImportReport:
+    """Bulk upsert by external_ref for provincial platforms (its own units only); a result per item."""
+    media_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    items = imports.parse_items(await request.body(), media_type)
+    return await imports.run_import(session, request.app.state.settings, caller, items)
 
 
 @router.get("", response_model=Page[CaseRead])

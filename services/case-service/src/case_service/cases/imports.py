@@ -1,0 +1,200 @@
+"""Bulk import for provincial platforms: ``POST /cases:import``.
+
+Up to 10 000 cases per call, as a JSON array or NDJSON, upserted by ``external_ref``
+within the unit. Every item gets a result — created, updated, unchanged, or an error
+with its problem — and one bad item never aborts the others: each item runs in its
+own savepoint, and the batch commits in chunks so a huge import holds no lock for long.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from case_service.cases import service
+from case_service.cases.schemas import CaseCreate
+from case_service.common import emit
+from case_service.config import Settings
+from case_service.models import Case
+from enforcement_common.api.problems import ProblemError
+from enforcement_common.auth.jwt import Caller
+from enforcement_common.contracts.case import CaseUpdated
+
+MAX_ITEMS = 10_000
+CHUNK = 250
+UPDATABLE = ("title", "summary", "party", "is_major")
+
+
+class CaseImportItem(CaseCreate):
+    external_ref: str = Field(
+        min_length=1, max_length=100, description="the platform's id; the upsert key within the unit"
+    )
+
+
+class ImportResult(BaseModel):
+    index: int
+    external_ref: str | None
+    outcome: Literal["created", "updated", "unchanged", "error"]
+    case_id: str | None = None
+    case_no: str | None = None
+    problem: dict[str, Any] | None = None
+
+
+class ImportSummary(BaseModel):
+    received: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: int
+
+
+class ImportReport(BaseModel):
+    summary: ImportSummary
+    results: list[ImportResult]
+
+
+def parse_items(body: bytes, media_type: str) -> list[Any]:
+    """A JSON array, or one JSON object per line (NDJSON); 400/413 problems otherwise."""
+    try:
+        if media_type == "application/x-ndjson":
+            items = [json.loads(line) for line in body.decode("utf-8").splitlines() if line.strip()]
+        else:
+            items = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProblemError(400, "request.malformed_json", f"The body is not a JSON array or NDJSON: {exc}") from exc
+    if not isinstance(items, list):
+        raise ProblemError(422, "import.not_a_list", "Send a JSON array of cases, or NDJSON.")
+    if len(items) > MAX_ITEMS:
+        raise ProblemError(413, "import.too_many_items", f"At most {MAX_ITEMS} cases per call; {len(items)} sent.")
+    return items
+
+
+def _problem(exc: ProblemError | ValidationError) -> dict[str, Any]:
+    if isinstance(exc, ValidationError):
+        return {
+            "status": 422,
+            "code": "request.invalid",
+            "detail": "The item does not match the schema.",
+            "errors": [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()],
+        }
+    problem = {"status": exc.status, "code": exc.code, "detail": exc.detail}
+    if exc.basis:
+        problem["basis"] = exc.basis
+    return problem
+
+
+async def run_import(session: AsyncSession, settings: Settings, caller: Caller, raw_items: list[Any]) -> ImportReport:
+    results: list[ImportResult] = []
+    parsed: list[tuple[int, CaseImportItem]] = []
+    for index, raw in enumerate(raw_items):
+        try:
+            parsed.append((index, CaseImportItem.model_validate(raw)))
+        except ValidationError as exc:
+            ref = raw.get("external_ref") if isinstance(raw, dict) else None
+            results.append(
+                ImportResult(
+                    index=index,
+                    external_ref=ref if isinstance(ref, str) else None,
+                    outcome="error",
+                    problem=_problem(exc),
+                )
+            )
+    seen: set[tuple[str, str]] = set()
+    for start in range(0, len(parsed), CHUNK):
+        chunk = parsed[start : start + CHUNK]
+        keys = [(item.unit_id, item.external_ref) for _, item in chunk]
+        existing = {
+            (case.unit_id, case.external_ref): case
+            for case in (
+                await session.scalars(select(Case).where(tuple_(Case.unit_id, Case.external_ref).in_(keys)))
+            ).all()
+        }
+        for index, item in chunk:
+            key = (str(item.unit_id), item.external_ref)
+            if key in seen:
+                results.append(
+                    ImportResult(
+                        index=index,
+                        external_ref=item.external_ref,
+                        outcome="error",
+                        problem={
+                            "status": 409,
+                            "code": "import.duplicate_in_batch",
+                            "detail": "This external_ref appears earlier in the same batch.",
+                        },
+                    )
+                )
+                continue
+            seen.add(key)
+            try:
+                async with session.begin_nested():
+                    current = existing.get((item.unit_id, item.external_ref))
+                    if current is None:
+                        case = await service.file(session, settings, caller, item)
+                        results.append(
+                            ImportResult(
+                                index=index,
+                                external_ref=item.external_ref,
+                                outcome="created",
+                                case_id=str(case.id),
+                                case_no=case.case_no,
+                            )
+                        )
+                    else:
+                        outcome = await _update(session, caller, current, item)
+                        results.append(
+                            ImportResult(
+                                index=index,
+                                external_ref=item.external_ref,
+                                outcome=outcome,
+                                case_id=str(current.id),
+                                case_no=current.case_no,
+                            )
+                        )
+            except ProblemError as exc:
+                results.append(
+                    ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=_problem(exc))
+                )
+        await session.commit()
+    results.sort(key=lambda r: r.index)
+    count = {
+        outcome: sum(1 for r in results if r.outcome == outcome)
+        for outcome in ("created", "updated", "unchanged", "error")
+    }
+    return ImportReport(
+        summary=ImportSummary(
+            received=len(raw_items),
+            created=count["created"],
+            updated=count["updated"],
+            unchanged=count["unchanged"],
+            errors=count["error"],
+        ),
+        results=results,
+    )
+
+
+async def _update(
+    session: AsyncSession, caller: Caller, case: Case, item: CaseImportItem
+) -> Literal["updated", "unchanged"]:
+    """Descriptive fields only; handlers and the lifecycle change through their own endpoints."""
+    await service.get_visible(session, caller, case.id)  # scope: 404 problem outside the platform's units
+    incoming = {
+        "title": item.title,
+        "summary": item.summary,
+        "party": item.party.model_dump(),
+        "is_major": item.is_major,
+    }
+    changed = [field for field in UPDATABLE if getattr(case, field) != incoming[field]]
+    if not changed:
+        return "unchanged"
+    for field in changed:
+        setattr(case, field, incoming[field])
+    await session.flush()
+    await emit(
+        session, CaseUpdated(case_id=case.id, unit_id=case.unit_id, case_no=case.case_no, changed_fields=changed)
+    )
+    return "updated"

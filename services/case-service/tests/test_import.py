@@ -1,0 +1,90 @@
+"""POST /cases:import for provincial platforms: upsert by external_ref, a result per item."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+IMPORT = "/api/v1/cases:import"
+
+
+def item(world, ref: str, **overrides) -> dict:
+    return {
+        "unit_id": world.units["T1"],
+        "category": "penalty",
+        "title": f"案件 {ref}",
+        "external_ref": ref,
+        "party": {"name": "某公司", "kind": "organization"},
+        "lead_handler_id": world.officers["甲"],
+        "co_handler_ids": [world.officers["乙"]],
+        **overrides,
+    }
+
+
+async def test_mixed_batch_gives_the_right_result_per_item(world, client, app, as_headers) -> None:
+    platform = as_headers("platform", unit=world.units["T1"])
+    first = await client.post(IMPORT, json=[item(world, "P-1"), item(world, "P-2")], headers=platform)
+    assert first.status_code == 200 and first.json()["summary"]["created"] == 2
+    batch = [
+        item(world, "P-1"),  # unchanged
+        item(world, "P-2", title="新的案由"),  # updated
+        item(world, "P-3"),  # created
+        {**item(world, "P-4"), "category": "parking"},  # invalid
+        item(world, "P-5", co_handler_ids=[world.officers["无证"]]),  # refused by CASE-3
+        item(world, "P-3"),  # duplicate in the batch
+        item(
+            world,
+            "P-6",
+            unit_id=world.units["T2"],
+            lead_handler_id=world.officers["丁"],
+            co_handler_ids=[world.officers["戊"]],
+        ),  # another unit
+        "not an object",
+        item(world, "P-7", category="license", co_handler_ids=[]),  # created, after all the errors
+    ]
+    report = (await client.post(IMPORT, json=batch, headers=platform)).json()
+    outcomes = [(r["index"], r["outcome"], (r.get("problem") or {}).get("code")) for r in report["results"]]
+    assert outcomes == [
+        (0, "unchanged", None),
+        (1, "updated", None),
+        (2, "created", None),
+        (3, "error", "request.invalid"),
+        (4, "error", "case.handler_not_qualified"),
+        (5, "error", "import.duplicate_in_batch"),
+        (6, "error", "resource.not_found"),
+        (7, "error", "request.invalid"),
+        (8, "created", None),
+    ]
+    assert report["results"][4]["problem"]["basis"] == ["CASE-3"]
+    assert report["summary"] == {"received": 9, "created": 2, "updated": 1, "unchanged": 1, "errors": 5}
+    async with app.state.sessions() as session:
+        types = (
+            await session.execute(
+                text("SELECT event_type, count(*) FROM outbox WHERE event_type LIKE 'case.%' GROUP BY event_type")
+            )
+        ).all()
+    assert dict(types) == {"case.filed": 4, "case.updated": 1}
+
+
+async def test_ndjson_and_limits(world, client, as_headers) -> None:
+    platform = as_headers("platform", unit=world.units["T1"])
+    ndjson = "\n".join(json.dumps(item(world, f"N-{i}")) for i in range(3)).encode()
+    response = await client.post(IMPORT, content=ndjson, headers={**platform, "content-type": "application/x-ndjson"})
+    assert response.status_code == 200 and response.json()["summary"]["created"] == 3
+    assert (
+        await client.post(IMPORT, content=b"[{", headers={**platform, "content-type": "application/json"})
+    ).status_code == 400
+    assert (await client.post(IMPORT, json={"not": "a list"}, headers=platform)).status_code == 422
+    too_many = await client.post(IMPORT, json=[{}] * 10_001, headers=platform)
+    assert too_many.status_code == 413 and too_many.json()["code"] == "import.too_many_items"
+
+
+async def test_only_the_platform_role_imports_and_only_for_its_units(world, client, as_headers) -> None:
+    assert (await client.post(IMPORT, json=[item(world, "X-1")], headers=world.as_officer("T1"))).status_code == 403
+    other = await client.post(IMPORT, json=[item(world, "X-1")], headers=as_headers("platform", unit=world.units["T2"]))
+    assert other.json()["results"][0]["problem"]["code"] == "resource.not_found"
+    county = await client.post(
+        IMPORT, json=[item(world, "X-1")], headers=as_headers("platform", unit=world.units["XC"])
+    )
+    assert county.json()["results"][0]["outcome"] == "created", "a county platform covers the townships below"
