@@ -39,6 +39,7 @@ from enforcement_common.db import create_engine, session_factory
 from enforcement_common.events.consumer import ReceivedEvent
 from enforcement_common.migrations import upgrade
 from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
+from enforcement_common.testing.live import serve_in_thread
 
 HERE = Path(__file__).resolve().parent
 SECRET = "api-kit-test-secret-0123456789abcdef0123"
@@ -377,24 +378,10 @@ async def _prepare_database() -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def live_server():
-    """The example app served by uvicorn on 127.0.0.1 (an ephemeral port) in a thread; base URL."""
-    import threading
-    import time
-
-    import uvicorn
-
+    """The example app over real HTTP (uvicorn on 127.0.0.1, ephemeral port); its base URL."""
     name, url = asyncio.run(_prepare_database())
-    server = uvicorn.Server(uvicorn.Config(build_app(url), host="127.0.0.1", port=0, log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "example server did not start"
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_in_thread(build_app(url)) as base_url:
+            yield base_url
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         asyncio.run(drop_database(name))

@@ -6,33 +6,8 @@ server on 127.0.0.1 with the real PostgreSQL behind it."""
 from __future__ import annotations
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-
-
-def run_operations(base_url: str, headers: dict[str, str], max_examples: int) -> list[str]:
-    """Drive every operation of the schema with generated cases; return the operations run."""
-    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
-    ran = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        @given(case=operation.as_strategy())
-        def check(case) -> None:
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        check()
-        ran.append(f"{operation.method.upper()} {operation.path}")
-    return ran
+from enforcement_common.testing.live import run_schemathesis as run_operations
 
 
 @pytest.mark.timeout(600)
