@@ -6,7 +6,7 @@ UNIT ?=
 SERVICE ?=
 export SERVICE
 
-.PHONY: help run test token up down status migrate revision schemas lint bootstrap clean
+.PHONY: help run test token up down status migrate revision schemas demo lint bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ status: ## show what runs
 migrate: ## apply every service's migrations to the local databases
 	@deploy/local/bootstrap.sh
 	@eval "$$(deploy/local/infra.sh env)"; for s in case tolerance review accountability stats; do .venv/bin/$$s-service migrate || exit 1; done
+
+demo: ## load the demo county into the running case-service (after make run; re-running adds nothing)
+	@.venv/bin/python -m case_service.demo --base-url http://127.0.0.1:$${CASE_PORT:-8001}
 
 revision: ## new Alembic revision: make revision SERVICE=case-service MSG="add cases"
 	@test -n "$(SERVICE)" -a -n "$(MSG)" || { echo 'usage: make revision SERVICE=<name>-service MSG="..."'; exit 2; }

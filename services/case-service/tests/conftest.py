@@ -200,3 +200,8 @@ def bodies() -> dict[str, dict[str, Any]]:
 @pytest.fixture
 def as_headers():
     return headers
+
+
+@pytest.fixture
+def jwt_secret() -> str:
+    return SECRET
