@@ -172,7 +172,7 @@ class Demo:
         plans = []
         for n in range(self.case_count):
             unit_code = units[n % len(units)]
-            category = list(TITLES)[n % len(TITLES)] if n % 3 else "penalty"
+            category = [*TITLES, "penalty", "penalty"][n % (len(TITLES) + 2)]  # penalties are the most common
             certified = [o for o in self.officers[unit_code] if o["qualification_status"] == "active"]
             handlers = self.random.sample(certified, 2)
             filed_on = today() - timedelta(days=self.random.randint(10, 320))
