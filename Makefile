@@ -6,7 +6,7 @@ UNIT ?=
 SERVICE ?=
 export SERVICE
 
-.PHONY: help run test token up down status migrate revision schemas demo lint bootstrap clean
+.PHONY: help run test token up down status migrate revision schemas demo bench lint bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ migrate: ## apply every service's migrations to the local databases
 
 demo: ## load the demo county into the running case-service (after make run; re-running adds nothing)
 	@.venv/bin/python -m case_service.demo --base-url http://127.0.0.1:$${CASE_PORT:-8001}
+
+bench: ## benchmark case-service against a bare asyncpg baseline (test instance; figures, not assertions)
+	@deploy/local/bench.sh
 
 revision: ## new Alembic revision: make revision SERVICE=case-service MSG="add cases"
 	@test -n "$(SERVICE)" -a -n "$(MSG)" || { echo 'usage: make revision SERVICE=<name>-service MSG="..."'; exit 2; }
