@@ -71,7 +71,8 @@ async def main(total: int, concurrency: int, import_size: int) -> dict:
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
         "CASE_LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(
+    # Started once, before any measurement: a blocking spawn is fine here.
+    server = subprocess.Popen(  # noqa: ASYNC220
         [str(ROOT / ".venv/bin/case-service"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
