@@ -88,3 +88,20 @@ async def test_only_the_platform_role_imports_and_only_for_its_units(world, clie
         IMPORT, json=[item(world, "X-1")], headers=as_headers("platform", unit=world.units["XC"])
     )
     assert county.json()["results"][0]["outcome"] == "created", "a county platform covers the townships below"
+
+
+async def test_values_the_database_cannot_store_are_item_errors_not_500(world, client, as_headers) -> None:
+    platform = as_headers("platform", unit=world.units["T1"])
+    response = await client.post(
+        IMPORT, json=[item(world, "NUL-1", title="a\u0000b"), item(world, "OK-1")], headers=platform
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert [(r["outcome"], (r.get("problem") or {}).get("code")) for r in report["results"]] == [
+        ("error", "request.unprocessable_value"),
+        ("created", None),
+    ]
+    unit = await client.post(
+        "/api/v1/units", json={"code": "NULUNIT", "name": "x\u0000y", "kind": "county"}, headers=as_headers("admin")
+    )
+    assert unit.status_code == 422 and unit.json()["code"] == "request.unprocessable_value"

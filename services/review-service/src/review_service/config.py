@@ -1,10 +1,11 @@
 """Settings of review-service, from environment variables prefixed ``REVIEW_``."""
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic_settings import SettingsConfigDict
 
 from enforcement_common.config import BaseServiceSettings
+from review_service.rules import GradeBands
 
 
 class Settings(BaseServiceSettings):
@@ -15,3 +16,14 @@ class Settings(BaseServiceSettings):
     service_name: ClassVar[str] = "review-service"
     default_port: ClassVar[int] = 8003
     default_database: ClassVar[str] = "review_service"
+
+    #: REV-15 bands (the seed sets none; defaults as in published local review rules).
+    grade_excellent_from: int = 90
+    grade_qualified_from: int = 60
+    #: REV-8 above 10 lead cases (the seed is silent): manual_review, or seed_table to apply 1/2/≥3 anyway.
+    above_ten_lead_cases: Literal["manual_review", "seed_table"] = "manual_review"
+    obligation_scan_interval_seconds: float = 60.0
+
+    @property
+    def grade_bands(self) -> GradeBands:
+        return GradeBands(excellent=self.grade_excellent_from, qualified=self.grade_qualified_from)

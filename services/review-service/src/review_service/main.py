@@ -6,17 +6,44 @@ from fastapi import FastAPI
 
 from enforcement_common.app import create_service_app
 from enforcement_common.cli import service_main
+from enforcement_common.events import ConsumerRunner
 from review_service.config import Settings
+from review_service.consumers import case_events
+from review_service.obligations.routes import overdue_scanner
+from review_service.obligations.routes import router as obligations_router
+from review_service.reviews.routes import router as reviews_router
 
 #: The service's folder: alembic.ini and migrations/ live there.
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
+
+
+async def start_workers(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    if not settings.run_workers:
+        return
+    runner = ConsumerRunner(
+        service=settings.service_name,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        sessions=app.state.sessions,
+        topics=case_events.TOPICS,
+        registry=app.state.metrics.registry,
+    )
+    case_events.register(runner, above_ten=settings.above_ten_lead_cases)
+    app.state.workers.start("review-service-case-events", runner.run(), runner.stop)
+    scanner = overdue_scanner(settings.obligation_scan_interval_seconds)
+    app.state.workers.start("review-service-obligations-overdue", scanner.run(app.state.sessions), scanner.stop)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Review service (案卷评查)",
-        description="Self-review obligations (30-day), reviews and grades, sign-offs and notices, annual per-officer assessments, half-year summaries, hierarchical inspections with reproducible random draws, exemplary files.",
+        description=(
+            "Self-review obligations (30-day), reviews and grades, sign-offs and notices, annual per-officer "
+            "assessments; hierarchical inspections, half-year summaries and exemplary files follow."
+        ),
+        routers=[obligations_router, reviews_router],
+        on_startup=[start_workers],
     )
 
 

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
@@ -48,6 +49,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "concurrency.precondition_failed": ("资源已被修改", "Precondition failed"),
     "concurrency.precondition_required": ("缺少 If-Match 请求头", "Precondition required"),
     "calendar.not_covered": ("日期超出节假日日历范围", "Date outside the holiday calendar"),
+    "request.unprocessable_value": ("数据值无法保存", "Value cannot be stored"),
     "service.not_ready": ("服务尚未就绪", "Service not ready"),
     "internal.error": ("服务器内部错误", "Internal server error"),
 }
@@ -196,6 +198,28 @@ class UnexpectedErrorMiddleware:
             await response(scope, receive, send)
 
 
+def sqlstate_of(exc: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE behind a SQLAlchemy error, when there is one."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
+def is_data_exception(exc: BaseException) -> bool:
+    """SQLSTATE class 22 (data exception): a value the database cannot take — NUL
+    characters in text, numbers out of range… — i.e. bad client input, not a failure."""
+    state = sqlstate_of(exc)
+    return state is not None and state.startswith("22")
+
+
+def data_problem_detail(exc: BaseException) -> str:
+    return f"A value cannot be stored (SQLSTATE {sqlstate_of(exc)}); text must not contain NUL characters and numbers must be in range."
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_data_exception(exc):
+        return problem_response(request, 422, "request.unprocessable_value", data_problem_detail(exc))
+    raise exc  # a real failure: the catch-all answers a generic 500 and logs it
+
+
 async def _stale_data(request: Request, exc: Exception) -> JSONResponse:
     # Versioned rows: another writer updated the row between our read and our write.
     return problem_response(
@@ -241,5 +265,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     document_problems(app)
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select, tuple_
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_service.cases import service
@@ -20,7 +21,7 @@ from case_service.cases.schemas import CaseCreate
 from case_service.common import emit
 from case_service.config import Settings
 from case_service.models import Case
-from enforcement_common.api.problems import ProblemError
+from enforcement_common.api.problems import ProblemError, data_problem_detail, is_data_exception
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.contracts.case import CaseUpdated
 
@@ -158,6 +159,13 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
             except ProblemError as exc:
                 results.append(
                     ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=_problem(exc))
+                )
+            except DBAPIError as exc:
+                if not is_data_exception(exc):
+                    raise  # the database itself failed: the call fails; committed chunks stay, as reported by a retry
+                problem = {"status": 422, "code": "request.unprocessable_value", "detail": data_problem_detail(exc)}
+                results.append(
+                    ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=problem)
                 )
         await session.commit()
     results.sort(key=lambda r: r.index)

@@ -1,0 +1,1 @@
+"""Annual assessment per lead handler (REV-8)."""

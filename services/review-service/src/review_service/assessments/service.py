@@ -1,0 +1,76 @@
+"""REV-8, maintained as facts arrive: a lead case closed in the year, an unqualified file
+reviewed. When the consequence reaches a new level, review.officer_sanctioned is emitted —
+once per level; case-service then suspends the officer at level ``suspension``."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enforcement_common.contracts.review import ReviewOfficerSanctioned
+from review_service import rules
+from review_service.common import emit
+from review_service.models import AnnualAssessment
+
+
+async def _assessment(session: AsyncSession, officer_id: uuid.UUID, year: int, unit_id: uuid.UUID) -> AnnualAssessment:
+    assessment = await session.scalar(
+        select(AnnualAssessment)
+        .where(AnnualAssessment.officer_id == officer_id, AnnualAssessment.year == year)
+        .with_for_update()
+    )
+    if assessment is None:
+        assessment = AnnualAssessment(
+            officer_id=officer_id,
+            year=year,
+            unit_id=unit_id,
+            lead_case_ids=[],
+            unqualified_review_ids=[],
+            consequence="none",
+            sanctioned_levels=[],
+        )
+        session.add(assessment)
+    return assessment
+
+
+async def _reassess(session: AsyncSession, assessment: AnnualAssessment, above_ten: str) -> None:
+    assessment.consequence = rules.consequence(
+        len(assessment.lead_case_ids), len(assessment.unqualified_review_ids), above_ten
+    )
+    if assessment.consequence in ("none",) or assessment.consequence in assessment.sanctioned_levels:
+        return
+    assessment.sanctioned_levels = [*assessment.sanctioned_levels, assessment.consequence]
+    await emit(
+        session,
+        ReviewOfficerSanctioned(
+            officer_id=assessment.officer_id,
+            unit_id=assessment.unit_id,
+            year=assessment.year,
+            level=assessment.consequence,
+            unqualified_count=len(assessment.unqualified_review_ids),
+            lead_cases=len(assessment.lead_case_ids),
+            basis=["REV-8"],
+        ),
+    )
+
+
+async def add_lead_case(
+    session: AsyncSession, officer_id: uuid.UUID, unit_id: uuid.UUID, year: int, case_id: uuid.UUID, above_ten: str
+) -> None:
+    assessment = await _assessment(session, officer_id, year, unit_id)
+    if case_id not in assessment.lead_case_ids:
+        assessment.lead_case_ids = [*assessment.lead_case_ids, case_id]
+        await session.flush()
+        await _reassess(session, assessment, above_ten)
+
+
+async def add_unqualified(
+    session: AsyncSession, officer_id: uuid.UUID, unit_id: uuid.UUID, year: int, review_id: uuid.UUID, above_ten: str
+) -> None:
+    assessment = await _assessment(session, officer_id, year, unit_id)
+    if review_id not in assessment.unqualified_review_ids:
+        assessment.unqualified_review_ids = [*assessment.unqualified_review_ids, review_id]
+        await session.flush()
+        await _reassess(session, assessment, above_ten)

@@ -1,0 +1,1 @@
+"""What review-service consumes from case-service: cases, remedies and officers."""

@@ -1,0 +1,113 @@
+"""ORM models of review-service's database: read models fed by case-service's events,
+and what this service owns — obligations, reviews, notices, annual assessments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, Text, Uuid, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from enforcement_common.api.concurrency import Versioned
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaseView(Base):
+    """Read model of a case, from case.filed / case.closed (never case-service's database)."""
+
+    __tablename__ = "case_views"
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    case_no: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(Text)
+    lead_handler_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    handler_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    filed_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class OfficerView(Base):
+    """Read model of an officer, from officer.* events."""
+
+    __tablename__ = "officer_views"
+    officer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    name: Mapped[str] = mapped_column(Text)
+    qualification_status: Mapped[str] = mapped_column(Text)
+
+
+class Obligation(Versioned, Base):
+    """Self-review obligation (自查义务) created by case.closed (REV-5)."""
+
+    __tablename__ = "obligations"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    lead_handler_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    closed_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    #: pending | submitted | reviewed | excluded (overdue is pending past due_on)
+    status: Mapped[str] = mapped_column(Text, default="pending")
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    excluded_by_remedy_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    exclusion_reason: Mapped[str | None] = mapped_column(Text)
+    overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
+
+
+class Review(Versioned, Base):
+    """A review (评查) of a case file: self, hierarchical, cross or spot."""
+
+    __tablename__ = "reviews"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    reviewer_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    basic: Mapped[dict] = mapped_column(JSONB)
+    general: Mapped[dict] = mapped_column(JSONB)
+    problems: Mapped[list] = mapped_column(JSONB)
+    score: Mapped[int] = mapped_column(Integer)
+    grade: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, default="awaiting_signatures")  # awaiting_signatures | completed
+    signatures: Mapped[dict] = mapped_column(JSONB, default=dict)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
+
+
+class Notification(Base):
+    """Written notice of a review's result to the lead handler (REV-7)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id"))
+    officer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    grade: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(Integer)
+    problems: Mapped[list] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
+
+
+class AnnualAssessment(Base):
+    """Per lead handler and calendar year (REV-8)."""
+
+    __tablename__ = "annual_assessments"
+    officer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    lead_case_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    unqualified_review_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    consequence: Mapped[str] = mapped_column(Text, default="none")
+    #: Levels already announced with review.officer_sanctioned (once each).
+    sanctioned_levels: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)

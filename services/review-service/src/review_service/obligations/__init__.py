@@ -1,0 +1,1 @@
+"""Self-review obligations (REV-5, REV-12)."""
