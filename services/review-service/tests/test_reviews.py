@@ -1,0 +1,279 @@
+"""review-service on the real test PostgreSQL: obligations from case events (REV-5, REV-12),
+reviews, grades and signatures (REV-7, REV-13–15), annual consequences (REV-8)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import jsonschema
+from sqlalchemy import text
+
+from enforcement_common.calendar import today
+from enforcement_common.contracts import event_model_for
+from enforcement_common.contracts.documents import event_schema
+from review_service.obligations.routes import overdue_scanner
+
+BASIC_OK = {
+    "subject_lawful": True,
+    "facts_clear": True,
+    "evidence_conclusive": True,
+    "procedure_lawful": True,
+    "law_correctly_applied": True,
+    "act_appropriate": True,
+}
+
+
+async def events(app, event_type: str) -> list[dict]:
+    async with app.state.sessions() as session:
+        return list(
+            (
+                await session.execute(
+                    text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"), {"t": event_type}
+                )
+            ).scalars()
+        )
+
+
+async def obligation_of(client, helpers, case_id) -> dict:
+    items = (
+        await client.get(
+            "/api/v1/obligations", params={"case_id": str(case_id)}, headers=helpers.headers("legal_affairs")
+        )
+    ).json()["items"]
+    assert len(items) == 1
+    return items[0]
+
+
+async def review(client, helpers, case_id, *, basic=None, deduction=0, kind="self", sign=True) -> dict:
+    body = {
+        "case_id": str(case_id),
+        "kind": kind,
+        "reviewer_ids": [str(uuid.uuid4())],
+        "basic": basic or BASIC_OK,
+        "general": {"filing": {"deduction": deduction, "notes": "立案审批表填写不全"}},
+        "problems": ["立案审批表填写不全"] if deduction else [],
+    }
+    created = await client.post("/api/v1/reviews", json=body, headers=helpers.headers("legal_affairs"))
+    assert created.status_code == 201, created.text
+    result = created.json()
+    if sign:
+        await client.post(
+            f"/api/v1/reviews/{result['id']}/signatures",
+            json={"role": "legal_affairs_head"},
+            headers=helpers.headers("legal_affairs"),
+        )
+        result = (
+            await client.post(
+                f"/api/v1/reviews/{result['id']}/signatures",
+                json={"role": "reviewed_unit_head"},
+                headers=helpers.headers("unit_leader"),
+            )
+        ).json()
+    return result
+
+
+async def test_REV_5_case_closed_creates_an_obligation_due_in_30_days_once(app, client, deliver, helpers) -> None:
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=3))
+    assert await deliver(case, times=2) == [True, False], "the second delivery is skipped"
+    obligation = await obligation_of(client, helpers, case.case_id)
+    assert obligation["due_on"] == (case.closed_on + timedelta(days=30)).isoformat()
+    assert obligation["status"] == "pending" and obligation["basis"] == ["REV-5"]
+    created = await events(app, "review.obligation_created")
+    assert len(created) == 1 and created[0]["data"]["basis"] == ["REV-5"]
+
+
+async def test_REV_5_overdue_obligation_is_flagged_and_emitted_exactly_once(app, client, deliver, helpers) -> None:
+    late = helpers.closed(uuid.uuid4(), today() - timedelta(days=31))
+    fresh = helpers.closed(uuid.uuid4(), today() - timedelta(days=29))
+    await deliver(late)
+    await deliver(fresh)
+    assert (await obligation_of(client, helpers, late.case_id))["status"] == "overdue"
+    assert (await obligation_of(client, helpers, fresh.case_id))["status"] == "pending"
+    scanner = overdue_scanner(60)
+    assert sum(await asyncio.gather(*(scanner.scan_once(app.state.sessions) for _ in range(3)))) == 1
+    assert await scanner.scan_once(app.state.sessions) == 0
+    assert [e["data"]["case_id"] for e in await events(app, "review.obligation_overdue")] == [str(late.case_id)]
+
+
+async def test_REV_5_submission_by_the_handler(client, deliver, helpers) -> None:
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    await deliver(case)
+    obligation = await obligation_of(client, helpers, case.case_id)
+    submitted = await client.post(
+        f"/api/v1/obligations/{obligation['id']}/submission",
+        json={"submitted_on": today().isoformat()},
+        headers=helpers.headers("officer"),
+    )
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    again = await client.post(
+        f"/api/v1/obligations/{obligation['id']}/submission",
+        json={"submitted_on": today().isoformat()},
+        headers=helpers.headers("officer"),
+    )
+    assert again.status_code == 409
+
+
+async def test_REV_12_remedy_before_the_review_excludes_the_obligation(app, client, deliver, helpers) -> None:
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    await deliver(case)
+    assert await deliver(helpers.remedy_for(case, "reconsideration"), times=2) == [True, False]
+    obligation = await obligation_of(client, helpers, case.case_id)
+    assert (
+        obligation["status"] == "excluded"
+        and obligation["basis"] == ["REV-5", "REV-12"]
+        and obligation["exclusion_reason"] == "行政复议"
+    )
+    assert len(await events(app, "review.obligation_excluded")) == 1
+    refused = await client.post(
+        "/api/v1/reviews",
+        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(uuid.uuid4())], "basic": BASIC_OK},
+        headers=helpers.headers("legal_affairs"),
+    )
+    assert refused.status_code == 422 and refused.json()["basis"] == ["REV-12"]
+
+
+async def test_REV_12_remedy_after_the_review_completed_or_compensation_does_not_exclude(
+    app, client, deliver, helpers
+) -> None:
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    await deliver(case)
+    await review(client, helpers, case.case_id)
+    await deliver(helpers.remedy_for(case, "litigation"))
+    assert (await obligation_of(client, helpers, case.case_id))["status"] == "reviewed"
+    other = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    await deliver(other)
+    await deliver(helpers.remedy_for(other, "compensation"))
+    assert (await obligation_of(client, helpers, other.case_id))["status"] == "pending"
+    assert await events(app, "review.obligation_excluded") == []
+
+
+async def test_REV_13_basic_failure_is_zero_and_unqualified_and_REV_14_deductions(client, deliver, helpers) -> None:
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    await deliver(case)
+    failed = await review(
+        client, helpers, case.case_id, basic={**BASIC_OK, "evidence_conclusive": False}, kind="spot", sign=False
+    )
+    assert failed["score"] == 0 and failed["grade"] == "unqualified" and "REV-13" in failed["basis"]
+    deducted = await review(client, helpers, case.case_id, deduction=12.5, kind="hierarchical", sign=False)
+    assert deducted["score"] == 88 and deducted["grade"] == "qualified"
+
+
+async def test_REV_7_two_signatures_complete_the_review_and_notify_the_lead_handler(
+    app, client, deliver, helpers
+) -> None:
+    lead = uuid.uuid4()
+    case = helpers.closed(lead, today() - timedelta(days=2))
+    await deliver(case)
+    created = await review(client, helpers, case.case_id, deduction=45, sign=False)
+    one = await client.post(
+        f"/api/v1/reviews/{created['id']}/signatures",
+        json={"role": "legal_affairs_head"},
+        headers=helpers.headers("legal_affairs"),
+    )
+    assert one.json()["status"] == "awaiting_signatures"
+    twice = await client.post(
+        f"/api/v1/reviews/{created['id']}/signatures",
+        json={"role": "legal_affairs_head"},
+        headers=helpers.headers("legal_affairs"),
+    )
+    assert twice.status_code == 409
+    done = (
+        await client.post(
+            f"/api/v1/reviews/{created['id']}/signatures",
+            json={"role": "reviewed_unit_head"},
+            headers=helpers.headers("unit_leader"),
+        )
+    ).json()
+    assert (
+        done["status"] == "completed"
+        and "REV-7" in done["basis"]
+        and set(done["signatures"]) == {"legal_affairs_head", "reviewed_unit_head"}
+    )
+    notices = (
+        await client.get("/api/v1/notifications", params={"officer_id": str(lead)}, headers=helpers.headers("officer"))
+    ).json()["items"]
+    assert [(n["grade"], n["score"], n["problems"]) for n in notices] == [("unqualified", 55, ["立案审批表填写不全"])]
+    assert (await obligation_of(client, helpers, case.case_id))["status"] == "reviewed"
+    completed, failed = await events(app, "review.completed"), await events(app, "review.failed")
+    assert len(completed) == 1 and len(failed) == 1 and failed[0]["data"]["lead_handler_id"] == str(lead)
+
+
+async def test_REV_8_three_unqualified_files_with_ten_lead_cases_suspend_once(app, client, deliver, helpers) -> None:
+    lead = uuid.uuid4()
+    cases = [helpers.closed(lead, today() - timedelta(days=5)) for _ in range(10)]
+    for case in cases:
+        await deliver(case)
+    for n, case in enumerate(cases[:4]):
+        await review(client, helpers, case.case_id, basic={**BASIC_OK, "facts_clear": False})
+        assessment = (
+            await client.get(
+                "/api/v1/assessments", params={"officer_id": str(lead)}, headers=helpers.headers("legal_affairs")
+            )
+        ).json()["items"][0]
+        assert assessment["lead_cases"] == 10 and assessment["unqualified_count"] == n + 1
+        assert assessment["consequence"] == ["criticism", "no_commendation", "suspension", "suspension"][
+            n
+        ] and assessment["basis"] == ["REV-8"]
+    sanctions = await events(app, "review.officer_sanctioned")
+    assert [s["data"]["level"] for s in sanctions] == ["criticism", "no_commendation", "suspension"], (
+        "once per level reached"
+    )
+    assert sanctions[-1]["data"]["basis"] == ["REV-8"] and sanctions[-1]["data"]["unqualified_count"] == 3
+
+
+async def test_REV_8_eleven_lead_cases_go_to_manual_review(app, client, deliver, helpers) -> None:
+    lead = uuid.uuid4()
+    cases = [helpers.closed(lead, today() - timedelta(days=5)) for _ in range(11)]
+    for case in cases:
+        await deliver(case)
+    for case in cases[:3]:
+        await review(client, helpers, case.case_id, basic={**BASIC_OK, "facts_clear": False})
+    assessment = (
+        await client.get(
+            "/api/v1/assessments",
+            params={"officer_id": str(lead), "year": today().year},
+            headers=helpers.headers("legal_affairs"),
+        )
+    ).json()["items"][0]
+    assert assessment["lead_cases"] == 11 and assessment["consequence"] == "manual_review"
+    assert [s["data"]["level"] for s in await events(app, "review.officer_sanctioned")] == ["manual_review"]
+
+
+async def test_every_emitted_event_validates_against_its_schema(app, client, deliver, helpers) -> None:
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=40))
+    other = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    await deliver(case)
+    await deliver(other)
+    await deliver(helpers.remedy_for(other, "litigation"))
+    await overdue_scanner(60).scan_once(app.state.sessions)
+    await review(client, helpers, case.case_id, basic={**BASIC_OK, "act_appropriate": False})
+    async with app.state.sessions() as session:
+        payloads = (await session.execute(text("SELECT payload FROM outbox"))).scalars().all()
+    assert {p["type"] for p in payloads} >= {
+        "review.obligation_created",
+        "review.obligation_overdue",
+        "review.obligation_excluded",
+        "review.completed",
+        "review.failed",
+        "review.officer_sanctioned",
+    }
+    for payload in payloads:
+        jsonschema.validate(
+            payload, event_schema(event_model_for(payload["type"])), format_checker=jsonschema.FormatChecker()
+        )
+
+
+async def test_scope_and_roles(client, deliver, helpers) -> None:
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    await deliver(case)
+    obligation = await obligation_of(client, helpers, case.case_id)
+    other_unit = helpers.headers("legal_affairs", unit=uuid.uuid4())
+    assert (await client.get(f"/api/v1/obligations/{obligation['id']}", headers=other_unit)).status_code == 404
+    forbidden = await client.post(
+        "/api/v1/reviews",
+        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(uuid.uuid4())], "basic": BASIC_OK},
+        headers=helpers.headers("officer"),
+    )
+    assert forbidden.status_code == 403
