@@ -1,0 +1,203 @@
+"""Across services, through their public APIs, on the real PostgreSQL and Kafka:
+closing a case in case-service creates the self-review obligation in review-service
+(REV-5); a remedy excludes it (REV-12); three failed reviews of a handler with at most
+ten lead cases suspend the officer (REV-8), and case-service then refuses that officer
+as handler of a new case (CASE-3)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from contextlib import AsyncExitStack
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from case_service.config import Settings as CaseSettings
+from case_service.main import SERVICE_ROOT as CASE_ROOT
+from case_service.main import create_app as create_case_app
+from enforcement_common.auth.tokens import mint_token
+from enforcement_common.calendar import today
+from enforcement_common.migrations import upgrade
+from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
+from review_service.config import Settings as ReviewSettings
+from review_service.main import SERVICE_ROOT as REVIEW_ROOT
+from review_service.main import create_app as create_review_app
+
+SECRET = "cross-service-test-secret-0123456789abcdef"
+BASIC_FAILED = {
+    "subject_lawful": True,
+    "facts_clear": False,
+    "evidence_conclusive": True,
+    "procedure_lawful": True,
+    "law_correctly_applied": True,
+    "act_appropriate": True,
+}
+
+
+def auth(*roles: str, unit: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(roles=list(roles), unit_id=unit, secret=SECRET, name='联调')}"}
+
+
+async def eventually(probe, timeout: float = 60.0, what: str = "condition"):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what}: not reached within {timeout} s")
+        await asyncio.sleep(0.2)
+
+
+@pytest.mark.timeout(300)
+async def test_close_remedy_and_three_failed_reviews_across_services() -> None:
+    async with AsyncExitStack() as stack:
+        databases = {}
+        for name, root in (("case", CASE_ROOT), ("review", REVIEW_ROOT)):
+            db, url = await create_scratch_database()
+            stack.push_async_callback(drop_database, db)
+            databases[name] = url.replace("postgresql://", "postgresql+asyncpg://")
+            await asyncio.to_thread(upgrade, root, databases[name])
+        common = {"kafka_bootstrap_servers": kafka_bootstrap(), "auth_jwt_secret": SECRET}
+        case_app = create_case_app(CaseSettings(database_url=databases["case"], **common))
+        review_app = create_review_app(
+            ReviewSettings(database_url=databases["review"], obligation_scan_interval_seconds=1, **common)
+        )
+        await stack.enter_async_context(case_app.router.lifespan_context(case_app))
+        await stack.enter_async_context(review_app.router.lifespan_context(review_app))
+        cases = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=case_app), base_url="http://case")
+        )
+        reviews = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=review_app), base_url="http://review")
+        )
+
+        admin = auth("admin")
+        unit = (
+            await cases.post(
+                "/api/v1/units",
+                json={"code": f"X{uuid.uuid4().hex[:6]}", "name": "城关镇", "short_name": "城关", "kind": "county"},
+                headers=admin,
+            )
+        ).json()["id"]
+        certificate = {"issued_on": "2024-01-01", "expires_on": (today() + timedelta(days=365)).isoformat()}
+        officers = [
+            (
+                await cases.post(
+                    "/api/v1/officers",
+                    json={
+                        "unit_id": unit,
+                        "name": name,
+                        "staff_type": "established",
+                        "certificate": {"number": f"{name}{uuid.uuid4().hex[:6]}", **certificate},
+                    },
+                    headers=admin,
+                )
+            ).json()["id"]
+            for name in ("甲", "乙")
+        ]
+        officer = auth("officer", "legal_affairs", unit=unit)
+
+        async def closed_case() -> dict:
+            body = {
+                "unit_id": unit,
+                "category": "penalty",
+                "title": "占道经营",
+                "party": {"name": "某商店", "kind": "organization"},
+                "lead_handler_id": officers[0],
+                "co_handler_ids": [officers[1]],
+                "filed_on": (today() - timedelta(days=20)).isoformat(),
+            }
+            case = (await cases.post("/api/v1/cases", json=body, headers=officer)).json()
+            on = today().isoformat()
+            for action, payload in (
+                ("investigation", {}),
+                ("decision", {"decision_type": "罚款", "fine_amount": "500", "decided_on": on, "legal_basis": "x"}),
+                ("service", {"served_on": on, "method": "direct"}),
+                ("closure", {"closed_on": on}),
+            ):
+                response = await cases.post(f"/api/v1/cases/{case['id']}/{action}", json=payload, headers=officer)
+                assert response.status_code == 200, response.text
+            return case
+
+        async def obligation(case_id: str, status: str | None = None):
+            async def probe():
+                items = (
+                    await reviews.get(
+                        "/api/v1/obligations", params={"case_id": case_id}, headers=auth("legal_affairs", unit=unit)
+                    )
+                ).json()["items"]
+                return items[0] if items and (status is None or items[0]["status"] == status) else None
+
+            return await eventually(probe, what=f"obligation of {case_id} {status or ''}")
+
+        # REV-5: closure in case-service ⇒ obligation in review-service, due closed_on + 30 days.
+        first = await closed_case()
+        created = await obligation(first["id"])
+        assert created["due_on"] == (today() + timedelta(days=30)).isoformat() and created["status"] == "pending"
+
+        # REV-12: a reconsideration filed in case-service ⇒ the obligation is excluded.
+        second = await closed_case()
+        await obligation(second["id"])
+        remedy = await cases.post(
+            f"/api/v1/cases/{second['id']}/legal-remedies",
+            json={"kind": "reconsideration", "filed_on": today().isoformat()},
+            headers=auth("legal_affairs", unit=unit),
+        )
+        assert remedy.status_code == 201
+        assert (await obligation(second["id"], "excluded"))["basis"] == ["REV-5", "REV-12"]
+
+        # REV-8: three unqualified files (≤ 10 lead cases) ⇒ suspension ⇒ CASE-3 refuses the officer.
+        for case in (first, await closed_case(), await closed_case()):
+            await obligation(case["id"])
+            body = {"case_id": case["id"], "kind": "self", "reviewer_ids": [str(uuid.uuid4())], "basic": BASIC_FAILED}
+            review = (await reviews.post("/api/v1/reviews", json=body, headers=auth("legal_affairs", unit=unit))).json()
+            await reviews.post(
+                f"/api/v1/reviews/{review['id']}/signatures",
+                json={"role": "legal_affairs_head"},
+                headers=auth("legal_affairs", unit=unit),
+            )
+            done = await reviews.post(
+                f"/api/v1/reviews/{review['id']}/signatures",
+                json={"role": "reviewed_unit_head"},
+                headers=auth("unit_leader", unit=unit),
+            )
+            assert done.json()["grade"] == "unqualified"
+        assessment = (
+            await reviews.get(
+                "/api/v1/assessments", params={"officer_id": officers[0]}, headers=auth("legal_affairs", unit=unit)
+            )
+        ).json()["items"][0]
+        assert (
+            assessment["unqualified_count"] == 3
+            and assessment["lead_cases"] == 4
+            and assessment["consequence"] == "suspension"
+        )
+
+        async def suspended():
+            return (await cases.get(f"/api/v1/officers/{officers[0]}", headers=admin)).json()[
+                "qualification_status"
+            ] == "suspended"
+
+        await eventually(suspended, what="officer suspended in case-service")
+        refused = await cases.post(
+            "/api/v1/cases",
+            json={
+                "unit_id": unit,
+                "category": "penalty",
+                "title": "x",
+                "party": {"name": "p", "kind": "person"},
+                "lead_handler_id": officers[0],
+                "co_handler_ids": [officers[1]],
+            },
+            headers=officer,
+        )
+        assert (
+            refused.status_code == 422
+            and refused.json()["code"] == "case.handler_not_qualified"
+            and refused.json()["basis"] == ["CASE-3"]
+        )
+        officer_now = (await cases.get(f"/api/v1/officers/{officers[0]}", headers=admin)).json()
+        assert officer_now["restriction_basis"] == ["REV-8"]
