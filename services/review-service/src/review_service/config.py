@@ -23,6 +23,10 @@ class Settings(BaseServiceSettings):
     #: REV-8 above 10 lead cases (the seed is silent): manual_review, or seed_table to apply 1/2/≥3 anyway.
     above_ten_lead_cases: Literal["manual_review", "seed_table"] = "manual_review"
     obligation_scan_interval_seconds: float = 60.0
+    #: REV-9: a half-year summary is overdue this many days after the half year ends.
+    summary_due_days: int = 15
+    #: First year for which half-year summaries are owed.
+    summaries_since_year: int = 2026
 
     @property
     def grade_bands(self) -> GradeBands:

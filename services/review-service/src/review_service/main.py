@@ -7,10 +7,13 @@ from fastapi import FastAPI
 from enforcement_common.app import create_service_app
 from enforcement_common.cli import service_main
 from enforcement_common.events import ConsumerRunner
+from enforcement_common.events.workers import Periodic
 from review_service.config import Settings
 from review_service.consumers import case_events
 from review_service.obligations.routes import overdue_scanner
 from review_service.obligations.routes import router as obligations_router
+from review_service.oversight import ensure_summary_rows, summary_overdue_scanner
+from review_service.oversight import router as oversight_router
 from review_service.reviews.routes import router as reviews_router
 
 #: The service's folder: alembic.ini and migrations/ live there.
@@ -32,6 +35,15 @@ async def start_workers(app: FastAPI) -> None:
     app.state.workers.start("review-service-case-events", runner.run(), runner.stop)
     scanner = overdue_scanner(settings.obligation_scan_interval_seconds)
     app.state.workers.start("review-service-obligations-overdue", scanner.run(app.state.sessions), scanner.stop)
+    summaries = summary_overdue_scanner(settings.obligation_scan_interval_seconds)
+
+    async def owed_then_overdue() -> None:
+        async with app.state.sessions() as session:
+            await ensure_summary_rows(session, settings.summary_due_days, settings.summaries_since_year)
+        await summaries.scan_once(app.state.sessions)
+
+    job = Periodic("review-service-summaries", settings.obligation_scan_interval_seconds, owed_then_overdue)
+    app.state.workers.start("review-service-summaries", job.run(), job.stop)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,9 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Review service (案卷评查)",
         description=(
             "Self-review obligations (30-day), reviews and grades, sign-offs and notices, annual per-officer "
-            "assessments; hierarchical inspections, half-year summaries and exemplary files follow."
+            "assessments, half-year summaries, compliance, hierarchical inspections with reproducible random "
+            "draws, exemplary files."
         ),
-        routers=[obligations_router, reviews_router],
+        routers=[obligations_router, reviews_router, oversight_router],
         on_startup=[start_workers],
     )
 

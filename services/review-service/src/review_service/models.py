@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Text, Uuid, func
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, Text, UniqueConstraint, Uuid, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -111,3 +111,45 @@ class AnnualAssessment(Base):
     consequence: Mapped[str] = mapped_column(Text, default="none")
     #: Levels already announced with review.officer_sanctioned (once each).
     sanctioned_levels: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+
+
+class Summary(Base):
+    """Half-year self-review summary of a unit (REV-9), reported in writing to 司法局."""
+
+    __tablename__ = "summaries"
+    __table_args__ = (UniqueConstraint("unit_id", "period"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    period: Mapped[str] = mapped_column(Text)  # 2026H1
+    due_on: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict | None] = mapped_column(JSONB)
+    generated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Inspection(Base):
+    """Hierarchical inspection (REV-10) with its reproducible random draw (REV-11)."""
+
+    __tablename__ = "inspections"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    per_category: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[str] = mapped_column(Text)
+    ledger: Mapped[dict] = mapped_column(JSONB)  # category → sorted candidate case ids
+    drawn: Mapped[dict] = mapped_column(JSONB)  # category → drawn case ids
+    drawn_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
+
+
+class ExemplaryFile(Base):
+    """优秀案卷 selected for learning exchange (REV-16)."""
+
+    __tablename__ = "exemplary_files"
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id"), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    selected_by: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    selected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())

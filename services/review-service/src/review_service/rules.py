@@ -73,3 +73,58 @@ def consequence(
     if lead_cases > 10 and above_ten == "manual_review":
         return "manual_review"
     return LEVELS[min(unqualified, 3) - 1]
+
+
+# --- REV-9 half-year summaries ---------------------------------------------------------------
+
+
+def half_year(period: str) -> tuple[date, date]:
+    """``2026H1`` ⇒ (2026-01-01, 2026-06-30); ``2026H2`` ⇒ (2026-07-01, 2026-12-31)."""
+    if len(period) != 6 or period[4] != "H" or period[5] not in "12" or not period[:4].isdigit():
+        raise ValueError(f"period must look like 2026H1, not {period!r}")
+    year, half = int(period[:4]), int(period[5])
+    return (date(year, 1, 1), date(year, 6, 30)) if half == 1 else (date(year, 7, 1), date(year, 12, 31))
+
+
+def summary_due(period: str, days_after: int) -> date:
+    """REV-9: the summary is reported after each half year; due ``days_after`` days after its end."""
+    return half_year(period)[1] + timedelta(days=days_after)
+
+
+def periods_ended_before(today_: date, since_year: int) -> list[str]:
+    periods = []
+    for year in range(since_year, today_.year + 1):
+        for half in (1, 2):
+            period = f"{year}H{half}"
+            if half_year(period)[1] < today_:
+                periods.append(period)
+    return periods
+
+
+# --- REV-11 random inspection draws -----------------------------------------------------------
+
+#: REV-11: 行政处罚, 行政许可, 行政强制, 行政征收或征用 — levy and requisition are one group.
+INSPECTION_GROUPS: dict[str, tuple[str, ...]] = {
+    "penalty": ("penalty",),
+    "license": ("license",),
+    "coercion": ("coercion",),
+    "levy_or_requisition": ("levy", "requisition"),
+}
+
+
+def draw(ledger: dict[str, list[str]], per_category: int, seed: str) -> dict[str, list[str]]:
+    """Reproducible draw: the same seed and ledger always give the same files; fewer when fewer exist."""
+    import random
+
+    rng = random.Random(seed)
+    return {
+        group: sorted(rng.sample(sorted(ids), min(per_category, len(ids)))) for group, ids in sorted(ledger.items())
+    }
+
+
+# --- REV-6 / REV-17 compliance ----------------------------------------------------------------
+
+
+def self_review_rate(reviewed: int, due: int) -> float | None:
+    """REV-6: reviewed files over files due for self-review (excluded ones do not count)."""
+    return None if due == 0 else round(reviewed / due, 4)
