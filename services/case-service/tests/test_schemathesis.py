@@ -3,7 +3,6 @@ no 5xx for any generated request, and every response as documented."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
@@ -11,31 +10,15 @@ import pytest
 from case_service.config import Settings
 from case_service.main import SERVICE_ROOT, create_app
 from enforcement_common.auth.tokens import mint_token
-from enforcement_common.migrations import upgrade
-from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
-from enforcement_common.testing.live import run_schemathesis, serve_in_thread
+from enforcement_common.testing.live import run_schemathesis, serve_service
 
 SECRET = "case-service-schemathesis-secret-0123456789"
 
 
-async def _database() -> tuple[str, str]:
-    name, url = await create_scratch_database()
-    url = url.replace("postgresql://", "postgresql+asyncpg://")
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
-    return name, url
-
-
 @pytest.fixture(scope="module")
 def live_case_service():
-    name, url = asyncio.run(_database())
-    settings = Settings(
-        database_url=url, kafka_bootstrap_servers=kafka_bootstrap(), auth_jwt_secret=SECRET, run_workers=False
-    )
-    try:
-        with serve_in_thread(create_app(settings)) as base_url:
-            yield base_url
-    finally:
-        asyncio.run(drop_database(name))
+    with serve_service(create_app, Settings, SERVICE_ROOT, auth_jwt_secret=SECRET, run_workers=False) as base_url:
+        yield base_url
 
 
 @pytest.mark.timeout(900)

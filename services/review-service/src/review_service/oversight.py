@@ -39,7 +39,7 @@ from review_service.models import CaseView, ExemplaryFile, Inspection, Obligatio
 router = APIRouter(tags=["oversight"], responses=COMMON_RESPONSES)
 JusticeBureau = Annotated[Caller, Depends(require_roles("justice_bureau"))]
 LegalAffairs = Annotated[Caller, Depends(require_roles("legal_affairs"))]
-Period = Annotated[str, Field(pattern=r"^[0-9]{4}H[12]$", examples=["2026H1"])]
+Period = Annotated[str, Field(pattern=r"^(19|20)[0-9]{2}H[12]$", examples=["2026H1"])]
 
 
 # --- REV-9 summaries ---------------------------------------------------------------------------

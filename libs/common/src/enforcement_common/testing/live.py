@@ -56,3 +56,22 @@ def run_schemathesis(base_url: str, headers: dict[str, str], max_examples: int) 
         check()
         ran.append(f"{operation.method.upper()} {operation.path}")
     return ran
+
+
+@contextmanager
+def serve_service(create_app, settings_class, service_root, **settings: object) -> Iterator[str]:
+    """A service on a freshly migrated scratch database, served over HTTP; yields its base URL."""
+    import asyncio
+
+    from enforcement_common.migrations import upgrade
+    from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
+
+    name, url = asyncio.run(create_scratch_database())
+    url = url.replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        upgrade(service_root, url)
+        app = create_app(settings_class(database_url=url, kafka_bootstrap_servers=kafka_bootstrap(), **settings))
+        with serve_in_thread(app) as base_url:
+            yield base_url
+    finally:
+        asyncio.run(drop_database(name))
