@@ -17,4 +17,9 @@ teardown() {
 trap teardown EXIT
 trap 'exit 130' INT TERM
 "$HERE/infra.sh" up --fresh
-(eval "$("$HERE/infra.sh" env)"; cd "$REPO_ROOT" && exec "$VENV_BIN/python" deploy/bench/bench_case_service.py "$@")
+rc=0
+for bench in bench_case_service bench_review_latency; do
+  log "running deploy/bench/$bench.py"
+  (eval "$("$HERE/infra.sh" env)"; cd "$REPO_ROOT" && exec "$VENV_BIN/python" "deploy/bench/$bench.py") || rc=1
+done
+exit $rc
