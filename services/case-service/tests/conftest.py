@@ -3,7 +3,6 @@ the app in process (httpx ASGI transport), and API helpers acting as real client
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
@@ -16,21 +15,15 @@ from case_service.config import Settings
 from case_service.main import SERVICE_ROOT, create_app
 from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import today as shanghai_today
-from enforcement_common.migrations import upgrade
-from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
+from enforcement_common.testing.infra import kafka_bootstrap, migrated_scratch_database
 
 SECRET = "case-service-test-secret-0123456789abcdef"
 
 
 @pytest.fixture
 async def database() -> AsyncIterator[str]:
-    name, url = await create_scratch_database()
-    url = url.replace("postgresql://", "postgresql+asyncpg://")
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
-    try:
+    async with migrated_scratch_database(SERVICE_ROOT) as url:
         yield url
-    finally:
-        await drop_database(name)
 
 
 def build(database: str, **overrides: Any):

@@ -3,7 +3,6 @@ in process, and a way to deliver case-service's events as Kafka would (twice, if
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
@@ -16,8 +15,7 @@ from enforcement_common.auth.tokens import mint_token
 from enforcement_common.contracts.case import CaseClosed, CaseLegalRemedyRecorded
 from enforcement_common.events import ReceivedEvent, build_envelope
 from enforcement_common.events.consumer import ConsumerRunner
-from enforcement_common.migrations import upgrade
-from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
+from enforcement_common.testing.infra import kafka_bootstrap, migrated_scratch_database
 from review_service.config import Settings
 from review_service.consumers import case_events
 from review_service.main import SERVICE_ROOT, create_app
@@ -28,13 +26,8 @@ UNIT = uuid.UUID("6f1a7d52-0000-4000-8000-000000000001")
 
 @pytest.fixture
 async def database() -> AsyncIterator[str]:
-    name, url = await create_scratch_database()
-    url = url.replace("postgresql://", "postgresql+asyncpg://")
-    await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
-    try:
+    async with migrated_scratch_database(SERVICE_ROOT) as url:
         yield url
-    finally:
-        await drop_database(name)
 
 
 def build(database: str, **overrides: Any):

@@ -26,7 +26,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from enforcement_common.api.concurrency import Versioned, check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, check_range, paginate
-from enforcement_common.api.problems import PROBLEM_CONTENT_TYPE, ProblemError
+from enforcement_common.api.problems import ProblemError
+from enforcement_common.api.routing import SessionDep, problem
 from enforcement_common.app import create_service_app
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
@@ -87,10 +88,6 @@ class DueRead(BaseModel):
     basis: list[str]
 
 
-def problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": {"type": "object"}}}}
-
-
 COMMON_PROBLEMS = {
     401: problem("Missing or invalid token"),
     403: problem("Role not allowed"),
@@ -100,14 +97,6 @@ Writer = Annotated[Caller, Depends(require_roles("officer", "unit_leader", "admi
 Reader = Annotated[Caller, Depends(require_roles())]
 
 router = APIRouter(responses=COMMON_PROBLEMS)
-
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 
 def _read(note: Note) -> NoteRead:

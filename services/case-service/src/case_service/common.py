@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_common.api.problems import PROBLEM_CONTENT_TYPE
+from enforcement_common.api.routing import COMMON_RESPONSES, NOT_FOUND, SessionDep, problem
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.contracts import EventData
@@ -17,12 +16,6 @@ from enforcement_common.events import add_event
 SERVICE = "case-service"
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(_session)]
 AnyCaller = Annotated[Caller, Depends(require_roles())]
 AdminCaller = Annotated[Caller, Depends(require_roles("admin"))]
 OfficerManager = Annotated[Caller, Depends(require_roles("admin", "unit_leader"))]
@@ -33,22 +26,14 @@ LegalAffairs = Annotated[Caller, Depends(require_roles("legal_affairs"))]
 Platform = Annotated[Caller, Depends(require_roles("platform"))]
 
 
-def problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {}}}
-
-
-#: Errors every authenticated route can answer.
-COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: problem("Missing or invalid token"),
-    403: problem("Role not allowed"),
-    422: problem("Invalid request, or refused by a rule (see basis)"),
-}
-NOT_FOUND = {404: problem("Not found, or outside your unit scope")}
 CONFLICTS = {
     409: problem("Out of order (allowed_actions lists what is possible)"),
     412: problem("Changed since read (If-Match)"),
     428: problem("If-Match required"),
 }
+
+
+__all__ = ["COMMON_RESPONSES", "NOT_FOUND", "SessionDep", "problem"]
 
 
 async def emit(session: AsyncSession, *events: EventData) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +62,20 @@ async def drop_database(name: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@asynccontextmanager
+async def migrated_scratch_database(migrations_root: Path) -> AsyncIterator[str]:
+    """A scratch database migrated with the Alembic folder at ``migrations_root``; its asyncpg URL."""
+    from enforcement_common.migrations import upgrade
+
+    name, url = await create_scratch_database()
+    url = url.replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        await asyncio.to_thread(upgrade, migrations_root, url)
+        yield url
+    finally:
+        await drop_database(name)
 
 
 def settings_for_tests(settings_class: type[BaseServiceSettings], **overrides: object) -> BaseServiceSettings:

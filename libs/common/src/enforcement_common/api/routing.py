@@ -1,0 +1,34 @@
+"""What every service's routes share: a database session per request and documented problems."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enforcement_common.api.problems import PROBLEM_CONTENT_TYPE
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+#: A session of the app's database for one request; the service commits before replying.
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+
+
+def problem(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry answered with a problem (the app points it at the Problem schema)."""
+    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {}}}
+
+
+#: Errors every authenticated route can answer.
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: problem("Missing or invalid token"),
+    403: problem("Role not allowed"),
+    422: problem("Invalid request, or refused by a rule (see basis)"),
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("Not found, or outside your unit scope")}
