@@ -68,9 +68,10 @@ class Deliver:
             service="review-service", bootstrap_servers="unused:0", sessions=app.state.sessions, topics=[]
         )
         case_events.register(self.runner, above_ten=app.state.settings.above_ten_lead_cases)
+        self._envelopes: dict[int, object] = {}  # the same data object is the same event (same id)
 
     async def __call__(self, data, times: int = 1):
-        envelope = build_envelope(data, source="case-service")
+        envelope = self._envelopes.setdefault(id(data), build_envelope(data, source="case-service"))
         model, handler = self.runner.handlers[data.type]
         event = ReceivedEvent(envelope=envelope, data=model.model_validate(envelope.data), record=_Record())
         return [await self.runner._apply(event, handler) for _ in range(times)]

@@ -248,3 +248,51 @@ async def test_REV_16_only_excellent_completed_files_are_exemplary(client, deliv
     ).status_code == 409
     listed = (await client.get("/api/v1/exemplary-files", headers=helpers.headers("officer"))).json()["items"]
     assert [e["case_id"] for e in listed] == [str(good.case_id)]
+
+
+async def test_oversight_events_validate_against_their_schemas(app, client, deliver, helpers) -> None:
+    import jsonschema
+
+    from enforcement_common.contracts import event_model_for
+    from enforcement_common.contracts.documents import event_schema
+
+    case = helpers.closed(uuid.uuid4(), date(2026, 2, 10))
+    await deliver(case)
+    await complete_review(client, helpers, case.case_id)
+    summary = (
+        await client.post(
+            "/api/v1/summaries",
+            json={"unit_id": str(helpers.unit), "period": "2026H1"},
+            headers=helpers.headers("legal_affairs"),
+        )
+    ).json()
+    await client.post(
+        f"/api/v1/summaries/{summary['id']}/submission",
+        json={"submitted_on": "2026-07-20"},
+        headers=helpers.headers("legal_affairs"),
+    )
+    await client.post(
+        "/api/v1/inspections",
+        json={"unit_id": str(helpers.unit), "year": 2026},
+        headers=helpers.headers("justice_bureau"),
+    )
+    async with app.state.sessions() as session, session.begin():
+        await session.execute(
+            unit_tree.insert().values(
+                unit_id=uuid.uuid4(), parent_id=None, code="LATE", name="迟报单位", kind="township"
+            )
+        )
+    async with app.state.sessions() as session:
+        await ensure_summary_rows(session, 15, 2026)
+    await summary_overdue_scanner(60).scan_once(app.state.sessions)
+    async with app.state.sessions() as session:
+        payloads = (await session.execute(text("SELECT payload FROM outbox"))).scalars().all()
+    assert {p["type"] for p in payloads} >= {
+        "review.summary_submitted",
+        "review.summary_overdue",
+        "review.inspection_drawn",
+    }
+    for payload in payloads:
+        jsonschema.validate(
+            payload, event_schema(event_model_for(payload["type"])), format_checker=jsonschema.FormatChecker()
+        )

@@ -277,3 +277,53 @@ async def test_scope_and_roles(client, deliver, helpers) -> None:
         headers=helpers.headers("officer"),
     )
     assert forbidden.status_code == 403
+
+
+async def test_every_consumed_event_changes_nothing_the_second_time(app, deliver, helpers) -> None:
+    from enforcement_common.contracts.case import CaseFiled, OfficerQualificationChanged, OfficerRegistered
+
+    lead = uuid.uuid4()
+    case = helpers.closed(lead, today() - timedelta(days=3))
+    filed = CaseFiled(
+        case_id=case.case_id,
+        case_no=case.case_no,
+        unit_id=case.unit_id,
+        category="penalty",
+        lead_handler_id=lead,
+        handler_ids=case.handler_ids,
+        filed_on=case.filed_on,
+        is_major=False,
+    )
+    officer = OfficerRegistered(
+        officer_id=lead,
+        unit_id=case.unit_id,
+        name="甲",
+        staff_type="established",
+        certificate_no="C1",
+        certificate_expires_on=None,
+        qualification_status="active",
+    )
+    suspended = OfficerQualificationChanged(
+        officer_id=lead,
+        unit_id=case.unit_id,
+        from_status="active",
+        to_status="suspended",
+        reason="REV-8",
+        basis=["REV-8"],
+        effective_on=today(),
+    )
+
+    async def snapshot() -> tuple:
+        async with app.state.sessions() as session:
+            state = []
+            for table in ("case_views", "officer_views", "obligations", "annual_assessments", "outbox"):
+                state.append(
+                    [tuple(r) for r in (await session.execute(text(f"SELECT * FROM {table} ORDER BY 1"))).all()]
+                )
+            return tuple(state)
+
+    for event in (filed, officer, case, helpers.remedy_for(case, "litigation"), suspended):
+        assert (await deliver(event))[0] is True
+        before = await snapshot()
+        assert await deliver(event) == [False], event.type
+        assert await snapshot() == before, f"{event.type} delivered again changed something"
