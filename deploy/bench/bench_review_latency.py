@@ -117,7 +117,7 @@ async def main(closures: int, rate: float) -> dict:
                 ).json()["id"]
                 for n in "甲乙"
             ]
-            actor = auth("officer", unit=unit)
+            actor = auth("officer", "legal_affairs", unit=unit)
             on = today().isoformat()
             ready_cases = []
             for _ in range(closures):  # prepared beforehand: only the closure is timed

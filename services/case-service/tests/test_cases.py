@@ -4,12 +4,14 @@ the lifecycle state machine, scope, numbering, remedies and the emitted events."
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import jsonschema
 from sqlalchemy import text
 
 from case_service.cases import rules
+from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import today
 from enforcement_common.contracts import event_model_for
 from enforcement_common.contracts.documents import event_schema
@@ -137,12 +139,12 @@ async def test_CASE_2_every_action_from_every_status_is_performed_or_refused_wit
             for step in path:
                 assert (await world.act(case["id"], step, bodies[step])).status_code == 200, (status, step)
             response = await world.act(case["id"], action, bodies[action])
-            expected = rules.next_status(action, status)
+            expected = rules.next_status(action, status, "penalty")
             if expected is None:
                 assert response.status_code == 409, (status, action, response.text)
                 body = response.json()
                 assert body["code"] == "case.invalid_transition"
-                assert body["allowed_actions"] == rules.allowed_actions(status)
+                assert body["allowed_actions"] == rules.allowed_actions(status, "penalty")
             else:
                 assert response.status_code == 200, (status, action, response.text)
                 assert response.json()["status"] == expected
@@ -176,6 +178,8 @@ async def test_CASE_4_major_decision_needs_an_approved_legal_review(world, bodie
     assert (await world.act(case["id"], "decision", bodies["decision"])).status_code == 422
     await world.act(case["id"], "legal-review", {"opinion": "approved"})
     assert (await world.act(case["id"], "decision", bodies["decision"])).json()["status"] == "decided"
+    by_officer = await world.act(case["id"], "legal-review", {"opinion": "approved"}, roles=("officer",))
+    assert by_officer.status_code == 403 and by_officer.json()["basis"] == ["CASE-4"], "legal review is legal affairs'"
     ordinary = (await world.file(is_major=False)).json()
     await world.act(ordinary["id"], "investigation")
     assert (await world.act(ordinary["id"], "decision", bodies["decision"])).status_code == 200
@@ -399,3 +403,73 @@ async def test_every_emitted_event_validates_against_its_schema(world, client, a
         and closed["hearing_held"] is True
         and closed["handler_ids"][0] == world.officers["甲"]
     )
+
+
+async def test_CASE_2_closure_straight_from_investigation_only_for_inspections(world, bodies) -> None:
+    penalty = (await world.file()).json()
+    await world.act(penalty["id"], "investigation")
+    refused = await world.act(penalty["id"], "closure", bodies["closure"])
+    assert refused.status_code == 409 and "closure" not in refused.json()["allowed_actions"]
+    inspection = (await world.file(category="inspection", handlers=("甲",))).json()
+    investigating = (await world.act(inspection["id"], "investigation")).json()
+    assert "closure" in investigating["allowed_actions"]
+    assert (await world.act(inspection["id"], "closure", bodies["closure"])).json()["status"] == "closed"
+
+
+async def test_actions_by_an_officer_need_to_be_a_handler_and_dates_cannot_be_in_the_future(
+    world, client, jwt_secret
+) -> None:
+
+    case = (await world.file()).json()
+
+    def officer(officer_id: str) -> dict[str, str]:
+        token = mint_token(roles=["officer"], unit_id=world.units["T1"], officer_id=officer_id, secret=jwt_secret)
+        return {"Authorization": f"Bearer {token}"}
+
+    stranger = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer(world.officers["丙"]))
+    assert stranger.status_code == 403 and stranger.json()["code"] == "case.not_a_handler"
+    handler = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer(world.officers["甲"]))
+    assert handler.status_code == 200
+    future = await client.post(
+        f"{CASES}/{case['id']}/hearing",
+        json={"held_on": (today() + timedelta(days=3)).isoformat()},
+        headers=officer(world.officers["甲"]),
+    )
+    assert future.status_code == 422 and future.json()["code"] == "case.date_in_future"
+
+
+async def test_handlers_outside_the_callers_scope_read_as_unknown(world) -> None:
+    refused = await world.file(unit="T1", handlers=("甲", "丁"), expect=422)  # 丁 is in the sibling township
+    assert refused.json()["code"] == "case.unknown_handler" and "丁" not in refused.text
+
+
+async def test_units_with_the_same_short_name_number_their_cases_independently(world, client, as_headers) -> None:
+    twin = await world.unit("T3", "township", "XC", short_name="城关")  # same short name as T1
+    await world.officer("己", "T3")
+    await world.officer("庚", "T3")
+    first = (await world.file(unit="T1")).json()
+    second = (await world.file(unit="T3", handlers=("己", "庚"))).json()
+    assert first["case_no"] == second["case_no"] and first["unit_id"] != second["unit_id"] == twin
+
+
+async def test_explicit_nulls_and_unknown_references_are_4xx_not_500(world, client, as_headers) -> None:
+    admin = as_headers("admin")
+    unit = await client.patch(
+        f"/api/v1/units/{world.units['T1']}", json={"name": None}, headers={**admin, "If-Match": '"1"'}
+    )
+    assert unit.status_code == 422
+    officer = await client.patch(
+        f"/api/v1/officers/{world.officers['甲']}", json={"staff_type": None}, headers={**admin, "If-Match": '"1"'}
+    )
+    assert officer.status_code == 422
+    training = {
+        "kind": "held",
+        "title": "t",
+        "content": "c",
+        "organizer_unit_id": str(uuid.uuid4()),
+        "start_date": "2026-03-01",
+        "end_date": "2026-03-01",
+        "hours": "2",
+        "attendee_ids": [],
+    }
+    assert (await client.post("/api/v1/trainings", json=training, headers=admin)).status_code == 404

@@ -105,3 +105,23 @@ async def test_values_the_database_cannot_store_are_item_errors_not_500(world, c
         "/api/v1/units", json={"code": "NULUNIT", "name": "x\u0000y", "kind": "county"}, headers=as_headers("admin")
     )
     assert unit.status_code == 422 and unit.json()["code"] == "request.unprocessable_value"
+
+
+async def test_reimport_records_the_change_and_cannot_lower_is_major_after_filing(world, client, as_headers) -> None:
+    platform = as_headers("platform", unit=world.units["T1"])
+    created = (await client.post(IMPORT, json=[item(world, "M-1", is_major=True)], headers=platform)).json()["results"][
+        0
+    ]
+    await world.act(created["case_id"], "investigation")
+    locked = (await client.post(IMPORT, json=[item(world, "M-1", is_major=False)], headers=platform)).json()["results"][
+        0
+    ]
+    assert locked["outcome"] == "error" and locked["problem"]["code"] == "case.is_major_locked"
+    renamed = (
+        await client.post(IMPORT, json=[item(world, "M-1", is_major=True, title="新案由")], headers=platform)
+    ).json()["results"][0]
+    assert renamed["outcome"] == "updated"
+    timeline = (
+        await client.get(f"/api/v1/cases/{created['case_id']}/timeline", headers=world.as_officer("T1"))
+    ).json()["items"]
+    assert timeline[-1]["action"] == "import-update" and timeline[-1]["details"]["changed"] == ["title"]

@@ -53,10 +53,15 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def auth(*roles: str, unit: uuid.UUID | None = UNIT) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {mint_token(roles=list(roles), unit_id=str(unit) if unit else None, secret=SECRET, name='测试')}"
-    }
+def auth(*roles: str, unit: uuid.UUID | None = UNIT, officer: uuid.UUID | None = None) -> dict[str, str]:
+    token = mint_token(
+        roles=list(roles),
+        unit_id=str(unit) if unit else None,
+        secret=SECRET,
+        name="测试",
+        officer_id=str(officer) if officer else None,
+    )
+    return {"Authorization": f"Bearer {token}"}
 
 
 class Deliver:

@@ -97,22 +97,79 @@ async def test_REV_5_overdue_obligation_is_flagged_and_emitted_exactly_once(app,
     assert [e["data"]["case_id"] for e in await events(app, "review.obligation_overdue")] == [str(late.case_id)]
 
 
-async def test_REV_5_submission_by_the_handler(client, deliver, helpers) -> None:
-    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+async def test_REV_5_submission_by_the_lead_handler(client, deliver, helpers) -> None:
+    lead = uuid.uuid4()
+    case = helpers.closed(lead, today() - timedelta(days=2))
     await deliver(case)
     obligation = await obligation_of(client, helpers, case.case_id)
-    submitted = await client.post(
-        f"/api/v1/obligations/{obligation['id']}/submission",
-        json={"submitted_on": today().isoformat()},
-        headers=helpers.headers("officer"),
-    )
+    url = f"/api/v1/obligations/{obligation['id']}/submission"
+    body = {"submitted_on": today().isoformat()}
+    other = await client.post(url, json=body, headers=helpers.headers("officer", officer=uuid.uuid4()))
+    assert other.status_code == 403 and other.json()["code"] == "obligation.not_the_handler"
+    stale = await client.post(url, json=body, headers={**helpers.headers("officer", officer=lead), "If-Match": '"7"'})
+    assert stale.status_code == 412
+    submitted = await client.post(url, json=body, headers=helpers.headers("officer", officer=lead))
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
-    again = await client.post(
-        f"/api/v1/obligations/{obligation['id']}/submission",
-        json={"submitted_on": today().isoformat()},
-        headers=helpers.headers("officer"),
-    )
+    again = await client.post(url, json=body, headers=helpers.headers("officer", officer=lead))
     assert again.status_code == 409
+
+
+async def test_REV_12_remedy_filed_before_the_closure_excludes_the_obligation_at_birth(
+    app, client, deliver, helpers
+) -> None:
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    await deliver(helpers.remedy_for(case, "litigation"))  # while the case is still under way
+    await deliver(case)
+    obligation = await obligation_of(client, helpers, case.case_id)
+    assert obligation["status"] == "excluded" and obligation["exclusion_reason"] == "行政诉讼"
+    assert len(await events(app, "review.obligation_excluded")) == 1
+    spot = await client.post(
+        "/api/v1/reviews",
+        json={"case_id": str(case.case_id), "kind": "spot", "reviewer_ids": [str(uuid.uuid4())], "basic": BASIC_OK},
+        headers=helpers.headers("legal_affairs"),
+    )
+    assert spot.status_code == 422 and spot.json()["basis"] == ["REV-12"], "no kind of review for an excluded case"
+
+
+async def test_REV_7_signatures_need_the_right_role_and_two_people(client, deliver, helpers) -> None:
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    await deliver(case)
+    created = await review(client, helpers, case.case_id, sign=False)
+    url = f"/api/v1/reviews/{created['id']}/signatures"
+    wrong_role = await client.post(url, json={"role": "reviewed_unit_head"}, headers=helpers.headers("legal_affairs"))
+    assert wrong_role.status_code == 403 and wrong_role.json()["basis"] == ["REV-7"]
+    both_roles = helpers.headers("legal_affairs", "unit_leader")
+    assert (await client.post(url, json={"role": "legal_affairs_head"}, headers=both_roles)).status_code == 200
+    same_person = await client.post(url, json={"role": "reviewed_unit_head"}, headers=both_roles)
+    assert same_person.status_code == 409 and same_person.json()["code"] == "review.same_signer"
+
+
+async def test_REV_8_one_file_counts_once_and_only_self_reviews_count(app, client, deliver, helpers) -> None:
+    lead = uuid.uuid4()
+    case = helpers.closed(lead, today() - timedelta(days=2))
+    await deliver(case)
+    failing = {**BASIC_OK, "procedure_lawful": False}
+    await review(client, helpers, case.case_id, basic=failing, kind="hierarchical")
+    await review(client, helpers, case.case_id, basic=failing, kind="spot")
+    assessments = (
+        await client.get(
+            "/api/v1/assessments", params={"officer_id": str(lead)}, headers=helpers.headers("legal_affairs")
+        )
+    ).json()["items"]
+    assert assessments[0]["unqualified_count"] == 0
+    await review(client, helpers, case.case_id, basic=failing)  # the self-review
+    open_second = await client.post(
+        "/api/v1/reviews",
+        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(uuid.uuid4())], "basic": failing},
+        headers=helpers.headers("legal_affairs"),
+    )
+    assert open_second.status_code == 409
+    assessment = (
+        await client.get(
+            "/api/v1/assessments", params={"officer_id": str(lead)}, headers=helpers.headers("legal_affairs")
+        )
+    ).json()["items"][0]
+    assert assessment["unqualified_count"] == 1 and assessment["consequence"] == "criticism"
 
 
 async def test_REV_12_remedy_before_the_review_excludes_the_obligation(app, client, deliver, helpers) -> None:
@@ -157,7 +214,7 @@ async def test_REV_13_basic_failure_is_zero_and_unqualified_and_REV_14_deduction
     )
     assert failed["score"] == 0 and failed["grade"] == "unqualified" and "REV-13" in failed["basis"]
     deducted = await review(client, helpers, case.case_id, deduction=12.5, kind="hierarchical", sign=False)
-    assert deducted["score"] == 88 and deducted["grade"] == "qualified"
+    assert deducted["score"] == 87 and deducted["grade"] == "qualified"
 
 
 async def test_REV_7_two_signatures_complete_the_review_and_notify_the_lead_handler(

@@ -117,10 +117,11 @@ class Case(Versioned, Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("unit_id", "case_year", "case_number"),
         UniqueConstraint("unit_id", "external_ref"),
+        UniqueConstraint("unit_id", "case_no"),
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"), index=True)
-    case_no: Mapped[str] = mapped_column(Text, unique=True)
+    case_no: Mapped[str] = mapped_column(Text)  # unique within the unit (short names may repeat)
     case_year: Mapped[int] = mapped_column(Integer)
     case_number: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(Text)

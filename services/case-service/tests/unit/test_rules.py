@@ -33,6 +33,13 @@ def test_CASE_2_every_action_from_every_status_is_defined_or_refused(status, act
         assert after is None, "terminal statuses allow nothing"
 
 
+def test_CASE_2_only_inspections_close_straight_from_investigation() -> None:
+    assert rules.next_status("closure", "investigating", "inspection") == "closed"
+    assert rules.next_status("closure", "investigating", "penalty") is None
+    assert "closure" in rules.allowed_actions("investigating", "inspection")
+    assert "closure" not in rules.allowed_actions("investigating", "penalty")
+
+
 def test_CASE_4_major_decisions_need_an_approved_legal_review() -> None:
     assert rules.decision_blocked_by_missing_legal_review(is_major=True, legal_review_approved=False)
     assert not rules.decision_blocked_by_missing_legal_review(is_major=True, legal_review_approved=True)

@@ -107,7 +107,8 @@ class AnnualAssessment(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     lead_case_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
-    unqualified_review_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    #: Files (cases) whose self-review was unqualified — a file counts once, whatever the reviews.
+    unqualified_case_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
     consequence: Mapped[str] = mapped_column(Text, default="none")
     #: Levels already announced with review.officer_sanctioned (once each).
     sanctioned_levels: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
@@ -153,3 +154,12 @@ class ExemplaryFile(Base):
     selected_by: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     selected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
+
+
+class ExcludingRemedy(Base):
+    """A reconsideration or litigation seen for a case, kept even before the case closes (REV-12)."""
+
+    __tablename__ = "excluding_remedies"
+    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    remedy_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(Text)

@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,7 +97,12 @@ async def _figures(session: AsyncSession, unit_id: uuid.UUID, period: str) -> di
         await session.scalars(
             select(Review)
             .join(CaseView, CaseView.case_id == Review.case_id)
-            .where(Review.unit_id == unit_id, Review.status == "completed", CaseView.closed_on.between(start, end))
+            .where(
+                Review.unit_id == unit_id,
+                Review.kind == "self",
+                Review.status == "completed",
+                CaseView.closed_on.between(start, end),
+            )
         )
     ).all()
     problems = Counter(p for r in reviews for p in r.problems)
@@ -239,14 +244,18 @@ class ComplianceRead(BaseModel):
     submitted: int
     pending: int
     overdue: int
-    self_review_rate: float | None = Field(description="reviewed / (obligations − excluded); REV-6 target 1.0")
+    self_review_rate: float | None = Field(
+        description="reviewed / obligations fallen due (excluded ones aside); REV-6 target 1.0"
+    )
     meets_target: bool | None
     rev17_flag: bool = Field(description="obligations fell due and none was self-reviewed (REV-17)")
     basis: list[str] = ["REV-6", "REV-17"]
 
 
 @router.get("/compliance", response_model=ComplianceRead, responses=NOT_FOUND)
-async def compliance(unit_id: uuid.UUID, year: int, caller: AnyCaller, session: SessionDep) -> ComplianceRead:
+async def compliance(
+    unit_id: uuid.UUID, year: Annotated[int, Query(ge=1900, le=2200)], caller: AnyCaller, session: SessionDep
+) -> ComplianceRead:
     """A unit's self-review rate for a year (REV-6) and the REV-17 flag."""
     await ensure_in_scope(session, caller, unit_id, "unit")
     rows = (
@@ -259,7 +268,10 @@ async def compliance(unit_id: uuid.UUID, year: int, caller: AnyCaller, session: 
     reviewed = sum(o.status == "reviewed" for o in rows)
     overdue = sum(o.status == "pending" and now > o.due_on for o in rows)
     fell_due = sum(o.status != "excluded" and now > o.due_on for o in rows)
-    rate = rules.self_review_rate(reviewed, len(rows) - excluded)
+    # REV-6 counts the files that fell due (or were reviewed early); those still within their 30 days wait.
+    rate = rules.self_review_rate(
+        reviewed, sum(o.status == "reviewed" or (o.status != "excluded" and now > o.due_on) for o in rows)
+    )
     return ComplianceRead(
         unit_id=unit_id,
         year=year,
@@ -364,7 +376,7 @@ async def list_inspections(
     session: SessionDep,
     page: PageParamsDep,
     unit_id: uuid.UUID | None = None,
-    year: int | None = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
 ) -> Page[InspectionRead]:
     """Recorded inspections in the caller's scope."""
     statement = select(Inspection).where(scope_clause(Inspection.unit_id, await visible_units(session, caller)))

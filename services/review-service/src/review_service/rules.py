@@ -6,6 +6,7 @@ deductions, REV-15 grade bands, REV-8 annual consequences.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -47,10 +48,13 @@ class GradeBands:
 
 
 def score(basic: dict[str, bool], deductions: dict[str, float]) -> int:
-    """100 minus the general-standard deductions (REV-14); 0 when any basic standard fails (REV-13)."""
+    """100 minus the general-standard deductions (REV-14); 0 when any basic standard fails (REV-13).
+
+    Rounded down, never up: 59.5 points is not 合格 and 89.5 is not 优秀 (REV-15).
+    """
     if not all(basic[standard] for standard in BASIC_STANDARDS):
         return 0
-    return max(0, round(100 - sum(deductions.values())))
+    return max(0, math.floor(100 - sum(deductions.values()) + 1e-9))
 
 
 def grade(points: int, basic_ok: bool, bands: GradeBands = GradeBands()) -> Grade:
@@ -125,6 +129,6 @@ def draw(ledger: dict[str, list[str]], per_category: int, seed: str) -> dict[str
 # --- REV-6 / REV-17 compliance ----------------------------------------------------------------
 
 
-def self_review_rate(reviewed: int, due: int) -> float | None:
+def self_review_rate(reviewed: int, due: int) -> float | None:  # due = fell due, not excluded
     """REV-6: reviewed files over files due for self-review (excluded ones do not count)."""
     return None if due == 0 else round(reviewed / due, 4)

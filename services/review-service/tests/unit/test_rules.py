@@ -30,7 +30,9 @@ def test_REV_13_any_failed_basic_standard_scores_zero_and_is_unqualified(failed)
 
 
 def test_REV_14_deductions_per_stage_are_subtracted_from_100() -> None:
-    assert rules.score(ALL_MET, {"filing": 2, "investigation": 3.5, "archiving": 1}) == 94
+    assert rules.score(ALL_MET, {"filing": 2, "investigation": 3.5, "archiving": 1}) == 93  # 93.5, rounded down
+    assert rules.score(ALL_MET, {"filing": 40.5}) == 59, "59.5 is not qualified"
+    assert rules.score(ALL_MET, {"filing": 10.5}) == 89, "89.5 is not excellent"
     assert rules.score(ALL_MET, {"decision": 150}) == 0
 
 

@@ -50,6 +50,8 @@ TITLES: dict[str, tuple[str, str]] = {
     "concurrency.precondition_required": ("缺少 If-Match 请求头", "Precondition required"),
     "calendar.not_covered": ("日期超出节假日日历范围", "Date outside the holiday calendar"),
     "request.unprocessable_value": ("数据值无法保存", "Value cannot be stored"),
+    "resource.conflict": ("与现有记录冲突", "Conflict with an existing record"),
+    "request.invalid_reference": ("引用的记录不存在", "Invalid reference"),
     "service.not_ready": ("服务尚未就绪", "Service not ready"),
     "internal.error": ("服务器内部错误", "Internal server error"),
 }
@@ -214,9 +216,28 @@ def data_problem_detail(exc: BaseException) -> str:
     return f"A value cannot be stored (SQLSTATE {sqlstate_of(exc)}); text must not contain NUL characters and numbers must be in range."
 
 
+def is_constraint_violation(exc: BaseException) -> bool:
+    """SQLSTATE class 23 (integrity constraint): a duplicate or a dangling reference the
+    request caused — a race between a check and the insert, typically."""
+    state = sqlstate_of(exc)
+    return state is not None and state.startswith("23")
+
+
+def constraint_problem(exc: BaseException) -> tuple[int, str, str]:
+    if sqlstate_of(exc) == "23505":
+        return 409, "resource.conflict", "It conflicts with an existing record (a unique value is already taken)."
+    return (
+        422,
+        "request.invalid_reference",
+        f"It refers to something that does not exist or misses a value (SQLSTATE {sqlstate_of(exc)}).",
+    )
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if is_data_exception(exc):
         return problem_response(request, 422, "request.unprocessable_value", data_problem_detail(exc))
+    if is_constraint_violation(exc):
+        return problem_response(request, *constraint_problem(exc))
     raise exc  # a real failure: the catch-all answers a generic 500 and logs it
 
 

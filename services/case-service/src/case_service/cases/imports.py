@@ -21,7 +21,13 @@ from case_service.cases.schemas import CaseCreate
 from case_service.common import emit
 from case_service.config import Settings
 from case_service.models import Case
-from enforcement_common.api.problems import ProblemError, data_problem_detail, is_data_exception
+from enforcement_common.api.problems import (
+    ProblemError,
+    constraint_problem,
+    data_problem_detail,
+    is_constraint_violation,
+    is_data_exception,
+)
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.contracts.case import CaseUpdated
 
@@ -161,9 +167,14 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
                     ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=_problem(exc))
                 )
             except DBAPIError as exc:
-                if not is_data_exception(exc):
-                    raise  # the database itself failed: the call fails; committed chunks stay, as reported by a retry
-                problem = {"status": 422, "code": "request.unprocessable_value", "detail": data_problem_detail(exc)}
+                # A value the database refuses, or a duplicate that raced the checks: this item only.
+                if is_data_exception(exc):
+                    problem = {"status": 422, "code": "request.unprocessable_value", "detail": data_problem_detail(exc)}
+                elif is_constraint_violation(exc):
+                    status, code, detail = constraint_problem(exc)
+                    problem = {"status": status, "code": code, "detail": detail}
+                else:
+                    raise  # the database itself failed: the call fails; committed chunks stay (a retry reports them)
                 results.append(
                     ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=problem)
                 )
@@ -199,8 +210,15 @@ async def _update(
     changed = [field for field in UPDATABLE if getattr(case, field) != incoming[field]]
     if not changed:
         return "unchanged"
+    if "is_major" in changed and case.status != "filed":
+        # Past filing, whether a decision is major decides the legal-review gate (CASE-4).
+        raise ProblemError(
+            409, "case.is_major_locked", "is_major can only change while the case is filed.", basis=["CASE-4"]
+        )
+    before = {field: getattr(case, field) for field in changed}
     for field in changed:
         setattr(case, field, incoming[field])
+    await service.record_timeline(session, case, caller, "import-update", {"changed": changed, "before": before})
     await session.flush()
     await emit(
         session, CaseUpdated(case_id=case.id, unit_id=case.unit_id, case_no=case.case_no, changed_fields=changed)

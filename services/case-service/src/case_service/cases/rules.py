@@ -91,13 +91,21 @@ TRANSITIONS: dict[tuple[Action, Status], Status] = {
 }
 
 
-def allowed_actions(status: Status) -> list[Action]:
-    return [action for action in ACTIONS if (action, status) in TRANSITIONS]
+#: Transitions that only some categories have: an inspection (行政检查) that found
+#: nothing to decide is closed straight from its investigation.
+CATEGORY_ONLY: dict[tuple[Action, Status], frozenset[str]] = {("closure", "investigating"): frozenset({"inspection"})}
 
 
-def next_status(action: Action, status: Status) -> Status | None:
-    """The status after ``action``, or None when the action is out of order."""
+def next_status(action: Action, status: Status, category: str | None = None) -> Status | None:
+    """The status after ``action``, or None when the action is out of order for this case."""
+    only = CATEGORY_ONLY.get((action, status))
+    if only is not None and category not in only:
+        return None
     return TRANSITIONS.get((action, status))
+
+
+def allowed_actions(status: Status, category: str | None = None) -> list[Action]:
+    return [action for action in ACTIONS if next_status(action, status, category) is not None]
 
 
 def legal_review_outcome(opinion: Literal["approved", "returned"]) -> Status:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from case_service.cases.rules import Action, Category, Status
 
@@ -174,6 +174,13 @@ class RemedyCreate(BaseModel):
 
 
 class RemedyUpdate(BaseModel):
+    @field_validator("status")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("must not be null (omit the field to keep it)")
+        return value
+
     status: Literal["pending", "concluded"] | None = None
     result: RemedyResult | None = None
     concluded_on: date | None = None

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +23,7 @@ from case_service.officers.service import status_of
 from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, not_found
+from enforcement_common.auth.scope import ensure_in_scope, not_found, visible_units
 from enforcement_common.calendar import today
 from enforcement_common.contracts.case import (
     CaseArchived,
@@ -56,7 +57,7 @@ async def read(session: AsyncSession, case: Case, caller: Caller | None) -> Case
             if hasattr(case, field) and field not in {"party", "deadlines", "allowed_actions"}
         },
         party=party,
-        allowed_actions=rules.allowed_actions(case.status),
+        allowed_actions=rules.allowed_actions(case.status, case.category),
         deadlines=[
             Deadline(
                 kind=d.kind,
@@ -68,6 +69,13 @@ async def read(session: AsyncSession, case: Case, caller: Caller | None) -> Case
             for d in deadlines
         ],
     )
+
+
+async def record_timeline(
+    session: AsyncSession, case: Case, actor: Caller, action: str, details: dict[str, Any]
+) -> None:
+    """A change that keeps the stage (e.g. an import's update), in the whole-process record (CASE-5)."""
+    await _timeline(session, case, actor, action, case.status, case.status, jsonable_encoder(details))
 
 
 async def _timeline(
@@ -110,11 +118,22 @@ async def _next_number(session: AsyncSession, unit_id: uuid.UUID, year: int) -> 
 
 
 async def check_handlers(
-    session: AsyncSession, settings: Settings, category: str, lead: uuid.UUID, co: list[uuid.UUID], on: date
+    session: AsyncSession,
+    settings: Settings,
+    category: str,
+    lead: uuid.UUID,
+    co: list[uuid.UUID],
+    on: date,
+    visible: frozenset[uuid.UUID] | None,
 ) -> list[uuid.UUID]:
     """CASE-3 and CASE-9 on the handlers of a case; returns them, lead first."""
     ids = list(dict.fromkeys([lead, *co]))
-    officers = {o.id: o for o in (await session.scalars(select(Officer).where(Officer.id.in_(ids)))).all()}
+    # Officers outside the caller's scope read as unknown: their names and status are not disclosed.
+    officers = {
+        o.id: o
+        for o in (await session.scalars(select(Officer).where(Officer.id.in_(ids)))).all()
+        if visible is None or o.unit_id in visible
+    }
     unknown = [str(i) for i in ids if i not in officers]
     if unknown:
         raise ProblemError(
@@ -158,7 +177,9 @@ async def file(session: AsyncSession, settings: Settings, caller: Caller, body: 
     unit = await session.get(Unit, body.unit_id)
     if unit is None:
         raise not_found("unit")
-    await ensure_in_scope(session, caller, unit.id, "unit")
+    visible = await visible_units(session, caller)
+    if visible is not None and unit.id not in visible:
+        raise not_found("unit")
     filed_on = body.filed_on or today()
     if filed_on > today():
         raise ProblemError(
@@ -174,7 +195,7 @@ async def file(session: AsyncSession, settings: Settings, caller: Caller, body: 
             409, "case.external_ref_taken", f"external_ref {body.external_ref} is already used in this unit."
         )
     handlers = await check_handlers(
-        session, settings, body.category, body.lead_handler_id, body.co_handler_ids, filed_on
+        session, settings, body.category, body.lead_handler_id, body.co_handler_ids, filed_on, visible
     )
     number = await _next_number(session, unit.id, filed_on.year)
     case = Case(
@@ -239,6 +260,46 @@ async def get_visible(session: AsyncSession, caller: Caller, case_id: uuid.UUID,
     return case
 
 
+#: Roles that act on any case of their scope; an ``officer`` acts on the cases they handle.
+SUPERVISING_ROLES = frozenset({"legal_affairs", "unit_leader"})
+DATE_FIELDS = (
+    "started_on",
+    "reviewed_on",
+    "held_on",
+    "decided_on",
+    "served_on",
+    "executed_on",
+    "closed_on",
+    "archived_on",
+    "transferred_on",
+)
+
+
+def _check_actor(caller: Caller, case: Case, action: str) -> None:
+    """法制审核 is legal affairs' (CASE-4); an officer acts only on cases they handle."""
+    if action == "legal-review" and "legal_affairs" not in caller.roles:
+        raise ProblemError(
+            403, "auth.forbidden", "The legal review (法制审核) is given by legal affairs.", basis=["CASE-4"]
+        )
+    if not caller.roles & SUPERVISING_ROLES and caller.officer_id not in handler_ids(case):
+        raise ProblemError(
+            403, "case.not_a_handler", "Only the case's handlers, legal affairs or the unit leader act on a case."
+        )
+
+
+def _check_dates_not_in_future(body: Any) -> None:
+    now = today()
+    for field in DATE_FIELDS:
+        value = getattr(body, field, None)
+        if value is not None and value > now:
+            raise ProblemError(
+                422,
+                "case.date_in_future",
+                f"{field} is after today.",
+                errors=[{"loc": ["body", field], "msg": "in the future", "type": "date"}],
+            )
+
+
 def _not_before(later: date, earlier: date | None, field: str, what: str) -> None:
     if earlier is not None and later < earlier:
         raise ProblemError(
@@ -268,16 +329,18 @@ async def act(
 ) -> Case:
     """Perform a lifecycle action; 409 with the allowed actions when it is out of order."""
     case = await get_visible(session, caller, case_id, lock=True)
+    _check_actor(caller, case, action)
     if request is not None:
         check_if_match(request, case.version)
+    _check_dates_not_in_future(body)
     before = case.status
-    after = rules.next_status(action, before)
+    after = rules.next_status(action, before, case.category)
     if after is None:
         raise ProblemError(
             409,
             "case.invalid_transition",
             f"'{action}' is not possible while the case is {before}.",
-            allowed_actions=rules.allowed_actions(before),
+            allowed_actions=rules.allowed_actions(before, case.category),
             status_now=before,
         )
     events: list = []
@@ -298,8 +361,6 @@ async def act(
                 basis=["CASE-4"],
             )
         _not_before(body.decided_on, case.filed_on, "decided_on", "filing")
-        if body.decided_on > today_:
-            raise ProblemError(422, "case.date_in_future", "decided_on is after today.")
         case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
         case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
         await _meet(session, case, "decision", body.decided_on)

@@ -30,7 +30,12 @@ async def on_officer_sanctioned(session: AsyncSession, event: ReceivedEvent[Revi
     if data.level != "suspension":
         return  # criticism and no_commendation do not touch the certificate
     officer = await _officer(session, data.officer_id)
-    if officer is None or officer.restriction != "none":
+    if officer is None:
+        return
+    if officer.restriction != "none":
+        _add_basis(
+            officer, "REV-8"
+        )  # already suspended for another reason: reinstatement now needs REV-8's conditions too
         return
     await change_qualification(
         session,
@@ -57,6 +62,8 @@ async def on_sanction_imposed(session: AsyncSession, event: ReceivedEvent[Sancti
             QualificationChange(action="revoke", reason=reason, basis=["ERR-11"], effective_on=data.effective_on),
             commit=False,
         )
+    elif "suspend_enforcement" in data.sanctions and officer.restriction == "suspended":
+        _add_basis(officer, "ERR-11")
     elif "suspend_enforcement" in data.sanctions and officer.restriction == "none":
         await change_qualification(
             session,
@@ -64,6 +71,12 @@ async def on_sanction_imposed(session: AsyncSession, event: ReceivedEvent[Sancti
             QualificationChange(action="suspend", reason=reason, basis=["ERR-11"], effective_on=data.effective_on),
             commit=False,
         )
+
+
+def _add_basis(officer: Officer, basis: str) -> None:
+    """A second, concurrent reason for the same suspension is kept, not dropped."""
+    if basis not in (officer.restriction_basis or []):
+        officer.restriction_basis = [*(officer.restriction_basis or []), basis]
 
 
 def register(runner: ConsumerRunner) -> None:

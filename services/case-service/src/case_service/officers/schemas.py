@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from case_service.officers.rules import QualificationAction, QualificationStatus
 
@@ -35,6 +35,13 @@ class OfficerCreate(BaseModel):
 
 
 class OfficerUpdate(BaseModel):
+    @field_validator("name", "staff_type")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("must not be null (omit the field to keep it)")
+        return value
+
     name: str | None = Field(default=None, min_length=1, max_length=100)
     staff_type: StaffType | None = None
     position: str | None = Field(default=None, max_length=100)

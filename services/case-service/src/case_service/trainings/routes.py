@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import any_, select
 
 from case_service.common import COMMON_RESPONSES, NOT_FOUND, AnyCaller, OfficerManager, SessionDep, emit
-from case_service.models import Officer, Training
+from case_service.models import Officer, Training, Unit
 from enforcement_common.api.pagination import Page, PageParamsDep, check_range, paginate
 from enforcement_common.api.problems import ProblemError
-from enforcement_common.auth.scope import ensure_in_scope, scope_clause, visible_units
+from enforcement_common.auth.scope import ensure_in_scope, not_found, scope_clause, visible_units
 from enforcement_common.contracts.case import TrainingRecorded
 
 router = APIRouter(prefix="/trainings", tags=["trainings"], responses=COMMON_RESPONSES)
@@ -53,6 +53,8 @@ async def record_training(
     body: TrainingCreate, caller: OfficerManager, session: SessionDep, response: Response
 ) -> TrainingRead:
     """Record a training attended or a course held, with its attendees."""
+    if await session.get(Unit, body.organizer_unit_id) is None:
+        raise not_found("unit")
     await ensure_in_scope(session, caller, body.organizer_unit_id, "unit")
     attendees = list(dict.fromkeys(body.attendee_ids))
     known = set((await session.scalars(select(Officer.id).where(Officer.id.in_(attendees)))).all())

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 UnitKind = Literal["county", "township", "department", "bureau", "section", "detachment"]
 
@@ -21,6 +21,13 @@ class UnitCreate(BaseModel):
 
 
 class UnitUpdate(BaseModel):
+    @field_validator("name", "short_name")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("must not be null (omit the field to keep it)")
+        return value
+
     name: str | None = Field(default=None, min_length=1, max_length=200)
     short_name: str | None = Field(default=None, min_length=1, max_length=20)
     parent_id: uuid.UUID | None = None

@@ -27,7 +27,7 @@ async def _assessment(session: AsyncSession, officer_id: uuid.UUID, year: int, u
             year=year,
             unit_id=unit_id,
             lead_case_ids=[],
-            unqualified_review_ids=[],
+            unqualified_case_ids=[],
             consequence="none",
             sanctioned_levels=[],
         )
@@ -37,7 +37,7 @@ async def _assessment(session: AsyncSession, officer_id: uuid.UUID, year: int, u
 
 async def _reassess(session: AsyncSession, assessment: AnnualAssessment, above_ten: str) -> None:
     assessment.consequence = rules.consequence(
-        len(assessment.lead_case_ids), len(assessment.unqualified_review_ids), above_ten
+        len(assessment.lead_case_ids), len(assessment.unqualified_case_ids), above_ten
     )
     if assessment.consequence in ("none",) or assessment.consequence in assessment.sanctioned_levels:
         return
@@ -49,7 +49,7 @@ async def _reassess(session: AsyncSession, assessment: AnnualAssessment, above_t
             unit_id=assessment.unit_id,
             year=assessment.year,
             level=assessment.consequence,
-            unqualified_count=len(assessment.unqualified_review_ids),
+            unqualified_count=len(assessment.unqualified_case_ids),
             lead_cases=len(assessment.lead_case_ids),
             basis=["REV-8"],
         ),
@@ -67,10 +67,10 @@ async def add_lead_case(
 
 
 async def add_unqualified(
-    session: AsyncSession, officer_id: uuid.UUID, unit_id: uuid.UUID, year: int, review_id: uuid.UUID, above_ten: str
+    session: AsyncSession, officer_id: uuid.UUID, unit_id: uuid.UUID, year: int, case_id: uuid.UUID, above_ten: str
 ) -> None:
     assessment = await _assessment(session, officer_id, year, unit_id)
-    if review_id not in assessment.unqualified_review_ids:
-        assessment.unqualified_review_ids = [*assessment.unqualified_review_ids, review_id]
+    if case_id not in assessment.unqualified_case_ids:  # one file counts once
+        assessment.unqualified_case_ids = [*assessment.unqualified_case_ids, case_id]
         await session.flush()
         await _reassess(session, assessment, above_ten)

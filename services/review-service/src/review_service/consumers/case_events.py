@@ -31,7 +31,7 @@ from enforcement_common.events import ConsumerRunner, ReceivedEvent
 from review_service import rules
 from review_service.assessments import service as assessments
 from review_service.common import emit
-from review_service.models import CaseView, Obligation, OfficerView, Review
+from review_service.models import CaseView, ExcludingRemedy, Obligation, OfficerView, Review
 
 TOPICS = [CASES, OFFICERS]
 
@@ -101,12 +101,38 @@ async def on_case_closed(session: AsyncSession, event: ReceivedEvent[CaseClosed]
             basis=["REV-5"],
         ),
     )
+    earlier = await session.get(ExcludingRemedy, d.case_id)
+    if earlier is not None:  # a reconsideration or litigation filed before the closure (REV-12)
+        await _exclude(session, obligation, earlier.remedy_id, earlier.kind)
+
+
+async def _exclude(session: AsyncSession, obligation: Obligation, remedy_id: uuid.UUID, kind: str) -> None:
+    obligation.status = "excluded"
+    obligation.excluded_by_remedy_id = remedy_id
+    obligation.exclusion_reason = {"reconsideration": "行政复议", "litigation": "行政诉讼"}[kind]
+    await session.flush()
+    await emit(
+        session,
+        ReviewObligationExcluded(
+            obligation_id=obligation.id,
+            case_id=obligation.case_id,
+            unit_id=obligation.unit_id,
+            lead_handler_id=obligation.lead_handler_id,
+            remedy_id=remedy_id,
+            reason=obligation.exclusion_reason,
+            basis=["REV-12"],
+        ),
+    )
 
 
 async def on_legal_remedy(session: AsyncSession, event: ReceivedEvent[CaseLegalRemedyRecorded]) -> None:
     d = event.data
     if not rules.excludes_review(d.kind):
         return
+    # Remembered even before the case closes: its obligation is then born excluded.
+    await session.execute(
+        insert(ExcludingRemedy).values(case_id=d.case_id, remedy_id=d.remedy_id, kind=d.kind).on_conflict_do_nothing()
+    )
     obligation = await session.scalar(select(Obligation).where(Obligation.case_id == d.case_id).with_for_update())
     if obligation is None or obligation.status in ("excluded", "reviewed"):
         return
@@ -115,22 +141,7 @@ async def on_legal_remedy(session: AsyncSession, event: ReceivedEvent[CaseLegalR
     )
     if completed is not None:
         return  # a remedy after the review completed does not undo it (REV-12)
-    obligation.status = "excluded"
-    obligation.excluded_by_remedy_id = d.remedy_id
-    obligation.exclusion_reason = {"reconsideration": "行政复议", "litigation": "行政诉讼"}[d.kind]
-    await session.flush()
-    await emit(
-        session,
-        ReviewObligationExcluded(
-            obligation_id=obligation.id,
-            case_id=d.case_id,
-            unit_id=d.unit_id,
-            lead_handler_id=obligation.lead_handler_id,
-            remedy_id=d.remedy_id,
-            reason=obligation.exclusion_reason,
-            basis=["REV-12"],
-        ),
-    )
+    await _exclude(session, obligation, d.remedy_id, d.kind)
 
 
 async def on_officer(session: AsyncSession, event: ReceivedEvent[OfficerRegistered | OfficerUpdated]) -> None:

@@ -6,12 +6,12 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_common.api.concurrency import set_etag
+from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
@@ -100,10 +100,23 @@ async def read_obligation(
 
 @router.post("/{obligation_id}/submission", response_model=ObligationRead, responses={**NOT_FOUND, **CONFLICT})
 async def submit_file(
-    obligation_id: uuid.UUID, body: Submission, caller: Handler, session: SessionDep, response: Response
+    obligation_id: uuid.UUID,
+    body: Submission,
+    caller: Handler,
+    session: SessionDep,
+    request: Request,
+    response: Response,
 ) -> ObligationRead:
     """The handler transfers the file to legal affairs for self-review (REV-5)."""
     obligation = await visible(session, caller, obligation_id)
+    if "unit_leader" not in caller.roles and caller.officer_id != obligation.lead_handler_id:
+        raise ProblemError(
+            403,
+            "obligation.not_the_handler",
+            "The lead handler transfers the file (or the unit leader for them).",
+            basis=["REV-5"],
+        )
+    check_if_match(request, obligation.version)
     if obligation.status != "pending":
         raise ProblemError(
             409,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_common.api.concurrency import set_etag
+from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
@@ -111,6 +111,20 @@ def read(review: Review) -> ReviewRead:
     )
 
 
+def _refuse_excluded(obligation: Obligation | None) -> None:
+    if obligation is not None and obligation.status == "excluded":
+        raise ProblemError(
+            422,
+            "review.case_excluded",
+            f"The case is under {obligation.exclusion_reason}: it is not reviewed.",
+            basis=["REV-12"],
+        )
+
+
+#: REV-7: who may sign as what.
+SIGNER_ROLES = {"legal_affairs_head": "legal_affairs", "reviewed_unit_head": "unit_leader"}
+
+
 async def _visible_review(session: AsyncSession, caller: Caller, review_id: uuid.UUID) -> Review:
     review = await session.get(Review, review_id)
     if review is None:
@@ -128,19 +142,18 @@ async def create_review(
     if case is None or case.closed_on is None:
         raise ProblemError(404, "resource.not_found", "No closed case with this id is known here yet.")
     await ensure_in_scope(session, caller, case.unit_id, "case")
+    obligation = await session.scalar(select(Obligation).where(Obligation.case_id == case.case_id).with_for_update())
+    _refuse_excluded(obligation)  # REV-12, whatever the kind of review
     if body.kind == "self":
-        obligation = await session.scalar(
-            select(Obligation).where(Obligation.case_id == case.case_id).with_for_update()
-        )
-        if obligation is not None and obligation.status == "excluded":
-            raise ProblemError(
-                422,
-                "review.case_excluded",
-                f"The case is under {obligation.exclusion_reason}: it is not reviewed.",
-                basis=["REV-12"],
-            )
         if obligation is not None and obligation.status == "reviewed":
             raise ProblemError(409, "review.already_reviewed", "The self-review of this case is complete.")
+        open_self = await session.scalar(
+            select(Review.id).where(Review.case_id == case.case_id, Review.kind == "self", Review.status != "completed")
+        )
+        if open_self is not None:
+            raise ProblemError(
+                409, "review.self_review_open", f"A self-review of this case awaits signatures: {open_self}."
+            )
     basic = body.basic.model_dump()
     deductions = {stage: getattr(body.general, stage).deduction for stage in rules.GENERAL_STAGES}
     points = rules.score(basic, deductions)
@@ -200,10 +213,18 @@ async def sign_review(
     if review is None:
         raise not_found("review")
     await ensure_in_scope(session, caller, review.unit_id, "review")
+    check_if_match(request, review.version)
     if review.status == "completed":
         raise ProblemError(409, "review.already_completed", "The review is complete.")
+    if SIGNER_ROLES[body.role] not in caller.roles:
+        raise ProblemError(
+            403, "auth.forbidden", f"{body.role} signs with the role {SIGNER_ROLES[body.role]}.", basis=["REV-7"]
+        )
     if body.role in review.signatures:
         raise ProblemError(409, "review.already_signed", f"{body.role} has signed already.")
+    if any(signature["by"] == caller.sub for signature in review.signatures.values()):
+        raise ProblemError(409, "review.same_signer", "The two signatures must come from two people.", basis=["REV-7"])
+    _refuse_excluded(await session.scalar(select(Obligation).where(Obligation.case_id == review.case_id)))
     review.signatures = {
         **review.signatures,
         body.role: {"by": caller.sub, "name": caller.name, "at": datetime.now(UTC).isoformat()},
@@ -249,9 +270,10 @@ async def _complete(session: AsyncSession, review: Review, above_ten: str) -> No
     await emit(session, ReviewCompleted(**fields))
     if review.grade == "unqualified":
         await emit(session, ReviewFailed(**fields))
-        await assessments.add_unqualified(
-            session, case.lead_handler_id, case.unit_id, case.closed_on.year, review.id, above_ten
-        )
+        if review.kind == "self":  # REV-8 counts the unit's own review of the file
+            await assessments.add_unqualified(
+                session, case.lead_handler_id, case.unit_id, case.closed_on.year, case.case_id, above_ten
+            )
 
 
 @router.get("/notifications", response_model=Page[NotificationRead])
@@ -273,7 +295,7 @@ async def list_assessments(
     caller: AnyCaller,
     session: SessionDep,
     page: PageParamsDep,
-    year: int | None = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
     officer_id: uuid.UUID | None = None,
     unit_id: uuid.UUID | None = None,
 ) -> Page[AssessmentRead]:
@@ -296,7 +318,7 @@ async def list_assessments(
                 year=a.year,
                 unit_id=a.unit_id,
                 lead_cases=len(a.lead_case_ids),
-                unqualified_count=len(a.unqualified_review_ids),
+                unqualified_count=len(a.unqualified_case_ids),
                 consequence=a.consequence,
             )
             for a in items
