@@ -24,6 +24,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "AUTH_JWT_SECRET",
         "EXAMPLE_KAFKA_BOOTSTRAP_SERVERS",
         "EXAMPLE_DATABASE_URL",
+        "ENFORCEMENT_ENV",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -61,3 +62,11 @@ def test_database_url_must_be_postgresql() -> None:
         asyncpg_url("mysql://a@b/c")
     with pytest.raises(ValueError):
         ExampleSettings(database_url="sqlite:///x.db")
+
+
+def test_the_local_jwt_secret_is_refused_outside_local(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENFORCEMENT_ENV", "production")
+    with pytest.raises(ValueError, match="AUTH_JWT_SECRET"):
+        ExampleSettings()
+    monkeypatch.setenv("AUTH_JWT_SECRET", "p" * 40)
+    assert ExampleSettings().auth_jwt_secret.get_secret_value() == "p" * 40

@@ -26,6 +26,7 @@ _SHARED_FALLBACKS = {
     "auth_jwt_issuer": "AUTH_JWT_ISSUER",
     "auth_jwt_audience": "AUTH_JWT_AUDIENCE",
     "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
+    "environment": "ENFORCEMENT_ENV",
 }
 
 
@@ -55,6 +56,8 @@ class BaseServiceSettings(BaseSettings):
     port: int = 0
     log_level: str = "INFO"
     auth_jwt_secret: SecretStr = SecretStr("")
+    #: ``local`` allows the documented local JWT secret; anything else refuses to start with it.
+    environment: str = ""
     #: RS256 with keys from this JWKS URL instead of HS256 with the secret, when set.
     auth_jwks_url: str = ""
     auth_jwt_issuer: str = ""
@@ -84,7 +87,14 @@ class BaseServiceSettings(BaseSettings):
                 setattr(self, field, SecretStr(value) if isinstance(current, SecretStr) else value)
         if not self.kafka_bootstrap_servers:
             self.kafka_bootstrap_servers = "127.0.0.1:29092"
-        if not self.auth_jwt_secret.get_secret_value():
+        if not self.environment:
+            self.environment = "local"
+        if not self.auth_jwt_secret.get_secret_value() and not self.auth_jwks_url:
+            if self.environment != "local":
+                raise ValueError(
+                    f"environment {self.environment!r}: set AUTH_JWT_SECRET or AUTH_JWKS_URL "
+                    "(the local development secret is refused outside ENFORCEMENT_ENV=local)"
+                )
             self.auth_jwt_secret = SecretStr(LOCAL_JWT_SECRET)
         if not self.database_url:
             # The repo's local dev cluster (deploy/local, make run).

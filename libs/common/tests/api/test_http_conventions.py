@@ -283,3 +283,22 @@ async def test_large_responses_are_gzipped(client) -> None:
     assert len(response.json()["items"]) == 2000  # httpx decompressed it
     small = await client.get("/healthz", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers
+
+
+async def test_a_cursor_forged_with_values_of_another_type_is_400(client, auth_for) -> None:
+    from enforcement_common.api.pagination import encode_cursor
+
+    forged = encode_cursor(("not-a-time", "not-a-uuid"))
+    response = await client.get(NOTES, params={"cursor": forged}, headers=auth_for("officer"))
+    assert response.status_code == 400 and response.json()["code"] == "pagination.invalid_cursor"
+
+
+async def test_a_partial_upload_claims_no_idempotency_key() -> None:
+    from enforcement_common.api.idempotency import _read_body
+
+    messages = iter([{"type": "http.request", "body": b'{"title"', "more_body": True}, {"type": "http.disconnect"}])
+
+    async def receive():
+        return next(messages)
+
+    assert await _read_body(receive) is None

@@ -50,22 +50,26 @@ def _caller_from(scope: Scope):
     return caller
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body, or None when the client went away before sending all of it."""
     chunks = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks)
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, ttl: timedelta = timedelta(hours=24)) -> None:
+    def __init__(
+        self, app: ASGIApp, ttl: timedelta = timedelta(hours=24), lease: timedelta = timedelta(minutes=5)
+    ) -> None:
         self.app = app
         self.ttl = ttl
+        #: An in-flight claim expires after this, so a crash mid-request does not block retries for the whole TTL.
+        self.lease = min(lease, ttl)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -87,6 +91,8 @@ class IdempotencyMiddleware:
             return
 
         body = await _read_body(receive)
+        if body is None:  # a partial upload claims nothing: the client's retry must find the key free
+            return
         digest = hashlib.sha256(
             b"\0".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()
@@ -135,7 +141,13 @@ class IdempotencyMiddleware:
             await connection.execute(
                 update(idempotency_keys)
                 .where(idempotency_keys.c.caller == caller.sub, idempotency_keys.c.key == key)
-                .values(state="done", status=status, headers=kept, body=b"".join(chunks))
+                .values(
+                    state="done",
+                    status=status,
+                    headers=kept,
+                    body=b"".join(chunks),
+                    expires_at=datetime.now(UTC) + self.ttl,
+                )
             )
 
     async def _claim(self, engine, caller: str, key: str, digest: str):
@@ -145,7 +157,7 @@ class IdempotencyMiddleware:
             async with engine.begin() as connection:
                 claimed = await connection.execute(
                     insert(idempotency_keys)
-                    .values(caller=caller, key=key, request_hash=digest, state="in_flight", expires_at=now + self.ttl)
+                    .values(caller=caller, key=key, request_hash=digest, state="in_flight", expires_at=now + self.lease)
                     .on_conflict_do_nothing()
                     .returning(idempotency_keys.c.key)
                 )

@@ -72,12 +72,24 @@ def encode_cursor(values: tuple[Any, ...]) -> str:
     return base64.urlsafe_b64encode(json.dumps(tagged, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> tuple[Any, ...]:
+def _tag_for(python_type: type) -> str | None:
+    for tag, (kind, _) in _ENCODERS.items():
+        if python_type is kind:
+            return tag
+    return None
+
+
+def decode_cursor(cursor: str, arity: int, tags: list[str | None] | None = None) -> tuple[Any, ...]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != arity:
             raise ValueError("wrong arity")
-        return tuple(_ENCODERS[tag][1](value) for tag, value in raw)
+        if tags is not None and any(t is not None and pair[0] != t for pair, t in zip(raw, tags, strict=True)):
+            raise ValueError("a value of another type than the sort key")
+        values = tuple(_ENCODERS[tag][1](value) for tag, value in raw)
+        if any(isinstance(v, int) and not -(2**63) <= v < 2**63 for v in values):
+            raise ValueError("integer out of range")
+        return values
     except (ValueError, KeyError, TypeError) as exc:
         raise ProblemError(400, "pagination.invalid_cursor", "The cursor is not one this endpoint issued.") from exc
 
@@ -91,7 +103,13 @@ async def paginate(
     selects (items are rows).
     """
     if params.cursor:
-        statement = statement.where(tuple_(*keys) > tuple_(*decode_cursor(params.cursor, len(keys))))
+        tags = []
+        for key in keys:
+            try:
+                tags.append(_tag_for(key.type.python_type))
+            except NotImplementedError:
+                tags.append(None)
+        statement = statement.where(tuple_(*keys) > tuple_(*decode_cursor(params.cursor, len(keys), tags)))
     result = await session.execute(statement.order_by(*keys).limit(params.limit + 1))
     rows = list(result.scalars() if scalars else result)
     items = rows[: params.limit]

@@ -207,9 +207,12 @@ def sqlstate_of(exc: BaseException) -> str | None:
 
 def is_data_exception(exc: BaseException) -> bool:
     """SQLSTATE class 22 (data exception): a value the database cannot take — NUL
-    characters in text, numbers out of range… — i.e. bad client input, not a failure."""
+    characters in text, numbers out of range… — i.e. bad client input, not a failure.
+    asyncpg refuses some such values before sending them (a DataError without SQLSTATE)."""
     state = sqlstate_of(exc)
-    return state is not None and state.startswith("22")
+    if state is not None:
+        return state.startswith("22")
+    return type(getattr(exc, "orig", None)).__name__ == "DataError"
 
 
 def data_problem_detail(exc: BaseException) -> str:

@@ -68,7 +68,8 @@ class TokenVerifier:
     ) -> None:
         if jwks_url:
             self.algorithm = "RS256"
-            self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            # The JWK set is cached for 5 minutes; no per-key cache, so a key withdrawn from the set stops working.
+            self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=False, cache_jwk_set=True, lifespan=300, timeout=5)
             self._secret = None
         elif secret:
             self.algorithm = "HS256"
@@ -82,7 +83,7 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Caller:
         try:
-            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._secret
+            key = self._jwks.get_signing_key_from_jwt(token) if self._jwks else self._secret
             payload = jwt.decode(
                 token,
                 key,
@@ -96,7 +97,7 @@ class TokenVerifier:
             raise _unauthorized("auth.token_expired", "The token has expired.") from exc
         except jwt.PyJWKClientError as exc:
             raise _unauthorized("auth.invalid_token", f"No signing key for this token: {exc}") from exc
-        except jwt.InvalidTokenError as exc:
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:  # TypeError/ValueError: a key of another kind
             raise _unauthorized("auth.invalid_token", f"The token is not valid: {exc}") from exc
         try:
             claims = Claims.model_validate(payload)

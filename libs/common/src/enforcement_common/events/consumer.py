@@ -38,6 +38,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enforcement_common.contracts import EventData
@@ -69,12 +70,22 @@ def is_transient(exc: BaseException) -> bool:
     """Failures of the infrastructure rather than of the event: worth retrying indefinitely."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError | ConnectionError):
+    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError | ConnectionError | PoolTimeout):
         return True
     original = getattr(exc, "orig", None)
     sqlstate = getattr(original, "sqlstate", None) or getattr(getattr(original, "__cause__", None), "sqlstate", None)
-    # serialization_failure, deadlock_detected, admin shutdown / cannot connect now
-    return sqlstate in {"40001", "40P01", "57P01", "57P03"}
+    if not sqlstate:
+        return False
+    # connection (08), insufficient resources (53), operator intervention (57: admin shutdown,
+    # cannot connect now, statement timeout), lock timeout, serialization failure, deadlock
+    return sqlstate[:2] in {"08", "53", "57"} or sqlstate in {"55P03", "40001", "40P01"}
+
+
+def known_fields(model: type[EventData], data: dict[str, Any]) -> dict[str, Any]:
+    """Drop fields this consumer's model does not know: a producer that added an optional
+    field (upgraded first, during a rolling deploy) must not dead-letter older consumers."""
+    names = {name for name in model.model_fields} | {f.alias for f in model.model_fields.values() if f.alias}
+    return {key: value for key, value in data.items() if key in names}
 
 
 class ConsumerMetrics:
@@ -94,6 +105,9 @@ class ConsumerMetrics:
         )
         self.lag = Gauge(
             "kafka_consumer_lag", "Records behind the partition end", ["group", "topic", "partition"], registry=registry
+        )
+        self.restarts = Counter(
+            "kafka_consumer_restarts_total", "Consumer restarts after a failure", ["group"], registry=registry
         )
         self.revocations = Counter(
             "kafka_consumer_revocations_total", "Partition revocations (rebalances) seen", ["group"], registry=registry
@@ -163,7 +177,9 @@ class ConsumerRunner:
     # --- lifecycle ---------------------------------------------------------------
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
+        self._processed.clear()
+        self._backlog.clear()
+        consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
             group_id=self.group_id,
             client_id=f"{self.service}-consumer-{uuid.uuid4().hex[:6]}",
@@ -175,15 +191,33 @@ class ConsumerRunner:
             session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=max(self.session_timeout_ms // 4, 500),
         )
-        self._consumer.subscribe(self.topics, listener=_RebalanceListener(self))
-        await self._consumer.start()
+        consumer.subscribe(self.topics, listener=_RebalanceListener(self))
+        self._consumer = consumer  # set first: a failure below is cleaned up by _shutdown
+        await consumer.start()
         self._dlq_producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap_servers, enable_idempotence=True, acks="all"
         )
         await self._dlq_producer.start()
 
     async def run(self) -> None:
-        """Start (if needed) and consume until :meth:`stop`."""
+        """Consume until :meth:`stop`. Any failure — the broker unreachable at start, a poll or
+        a database error escaping — restarts the consumer after a backoff; it never dies quietly."""
+        backoff = self.min_backoff
+        while not self._stopping.is_set():
+            try:
+                await self._run_once()
+                return
+            except Exception as exc:
+                log.error("consumer_failed_restarting", group=self.group_id, error=repr(exc), retry_in_s=backoff)
+                self.metrics.restarts.labels(self.group_id).inc()
+                await self._shutdown()
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
+                except TimeoutError:
+                    pass
+                backoff = min(backoff * 2, self.max_backoff * 6)
+
+    async def _run_once(self) -> None:
         if self._consumer is None:
             await self.start()
         assert self._consumer is not None
@@ -206,19 +240,30 @@ class ConsumerRunner:
                     await self._cleanup_inbox()
                     last_cleanup = time.monotonic()
         finally:
-            await self._shutdown()
+            if self._stopping.is_set():
+                await self._shutdown()
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def _shutdown(self) -> None:
-        consumer, self._consumer = self._consumer, None
+        consumer = self._consumer
         if consumer is not None:
-            await self._commit(list(self._processed))
-            await consumer.stop()
+            try:
+                await self._commit(list(self._processed))
+            except Exception as exc:  # committed later by whoever gets the partition; the inbox dedupes
+                log.info("final_commit_failed", error=repr(exc))
+            self._consumer = None
+            try:
+                await consumer.stop()
+            except Exception as exc:
+                log.info("consumer_stop_failed", error=repr(exc))
         producer, self._dlq_producer = self._dlq_producer, None
         if producer is not None:
-            await producer.stop()
+            try:
+                await producer.stop()
+            except Exception as exc:
+                log.info("dlq_producer_stop_failed", error=repr(exc))
 
     # --- records -----------------------------------------------------------------
 
@@ -271,7 +316,9 @@ class ConsumerRunner:
             return
         model, handler = registered
         try:
-            event = ReceivedEvent(envelope=envelope, data=model.model_validate(envelope.data), record=record)
+            event = ReceivedEvent(
+                envelope=envelope, data=model.model_validate(known_fields(model, envelope.data)), record=record
+            )
         except ValidationError as exc:
             await self._dead_letter(record, exc, envelope=envelope)
             return
@@ -288,9 +335,10 @@ class ConsumerRunner:
                 await self._dead_letter(record, exc, envelope=envelope)
                 return
             except Exception as exc:
-                attempt += 1
-                self.metrics.retries.labels(self.group_id, envelope.type).inc()
                 transient = is_transient(exc)
+                if not transient:  # an outage is waited out; only the event's own failures count
+                    attempt += 1
+                self.metrics.retries.labels(self.group_id, envelope.type).inc()
                 if not transient and attempt >= self.max_attempts:
                     await self._dead_letter(record, exc, envelope=envelope)
                     return

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from enforcement_common.contracts import EventData
 from enforcement_common.events.envelope import Envelope, build_envelope
 from enforcement_common.events.tables import outbox
+
+#: First key of the per-aggregate writer lock (the relay uses another namespace).
+WRITER_LOCK_NAMESPACE = 730_003
 
 
 async def add_event(
@@ -25,6 +28,12 @@ async def add_event(
     sends it with the aggregate id as Kafka key.
     """
     envelope = build_envelope(data, source=source, event_id=event_id)
+    # Writers of one aggregate take turns until commit, so per key, outbox id order is commit
+    # order and the relay publishes in the order the changes happened.
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:key))"),
+        {"namespace": WRITER_LOCK_NAMESPACE, "key": envelope.subject},
+    )
     await session.execute(
         insert(outbox).values(
             event_id=envelope.id,

@@ -176,7 +176,11 @@ class OutboxRelay:
         candidate_keys = (
             (
                 await connection.execute(
-                    text("SELECT key FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :limit"),
+                    # Keys by their oldest pending row: a key stuck on a row that cannot be sent
+                    # holds up only itself, never every other key behind its backlog.
+                    text(
+                        "SELECT key FROM outbox WHERE published_at IS NULL GROUP BY key ORDER BY min(id) LIMIT :limit"
+                    ),
                     {"limit": self.batch_size},
                 )
             )
@@ -185,7 +189,7 @@ class OutboxRelay:
         )
         if not candidate_keys:
             return []
-        keys = list(dict.fromkeys(candidate_keys))
+        keys = list(candidate_keys)
         locked = (
             (
                 await connection.execute(

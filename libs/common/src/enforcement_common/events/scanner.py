@@ -46,12 +46,20 @@ class DeadlineScanner:
             async with sessions() as session, session.begin():
                 statement = self.due(now).limit(self.batch_size).with_for_update(skip_locked=True)
                 items = (await session.execute(statement)).scalars().all()
+                done = 0
                 for item in items:
-                    for event in await self.on_due(session, item, now):
-                        await add_event(session, event, source=self.source)
-                        emitted += 1
-            if len(items) < self.batch_size:
-                return emitted
+                    try:
+                        async with session.begin_nested():  # one bad item must not hold up the others
+                            events = await self.on_due(session, item, now)
+                            for event in events:
+                                await add_event(session, event, source=self.source)
+                    except Exception as exc:
+                        log.error("deadline_item_failed", scanner=self.name, item=repr(item), error=repr(exc))
+                        continue
+                    done += 1
+                    emitted += len(events)
+            if len(items) < self.batch_size or done == 0:
+                return emitted  # a batch of only failing items would come back forever: next interval
 
     async def run(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Scan every ``interval`` seconds until :meth:`stop`; failures are logged and retried."""
