@@ -240,8 +240,8 @@ class ConsumerRunner:
                     await self._cleanup_inbox()
                     last_cleanup = time.monotonic()
         finally:
-            if self._stopping.is_set():
-                await self._shutdown()
+            # Stopping, failing or being cancelled: leave the group and commit what was processed.
+            await self._shutdown()
 
     def stop(self) -> None:
         self._stopping.set()
