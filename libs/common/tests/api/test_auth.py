@@ -209,9 +209,10 @@ async def test_unit_tree_is_fed_by_unit_events_through_kafka(database, app_build
             )
 
         async def tree_ready() -> bool:
+            # Each unit is its own key, so its events may arrive in any order relative to the others'.
             async with app.state.sessions() as session:
-                parent = await session.scalar(text("SELECT parent_id FROM unit_tree WHERE unit_id = :u"), {"u": moved})
-            return parent == child
+                rows = dict((await session.execute(text("SELECT unit_id, parent_id FROM unit_tree"))).all())
+            return rows.get(moved) == child and rows.get(child) == root and root in rows
 
         await wait_for(tree_ready, 60, "unit tree from events")
         async with app.state.sessions() as session:
