@@ -144,7 +144,15 @@ async def main(closures: int, rate: float) -> dict:
                     await cases.post(f"/api/v1/cases/{case['id']}/{action}", json=body, headers=actor)
                 ready_cases.append(case["id"])
             reader = auth("legal_affairs", unit=unit)
-            await asyncio.sleep(3)  # let the warm-up events (filings) drain
+            # Steady state first: review-service has consumed every earlier event (the topic may hold
+            # a backlog, e.g. from the import benchmark) when it has the prepared cases' read models.
+            review_db = await asyncpg.connect(urls_db["review-service"])
+            try:
+                query = "SELECT count(*) FROM case_views WHERE case_id::text = ANY($1::text[])"
+                while await review_db.fetchval(query, ready_cases) < closures:  # noqa: ASYNC110
+                    await asyncio.sleep(0.5)
+            finally:
+                await review_db.close()
 
             sent_at: dict[str, float] = {}
 
