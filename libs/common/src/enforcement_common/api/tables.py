@@ -129,3 +129,22 @@ def drop_api_tables() -> None:
     op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
     op.drop_table("audit_log")
     op.drop_table("idempotency_keys")
+
+
+def create_audit_truncate_guard() -> None:
+    """Alembic upgrade step (version 2): the append-only trigger covers rows; TRUNCATE
+    needs its own statement-level trigger, or the chain could restart from scratch unseen."""
+    from alembic import op
+
+    op.execute(
+        """
+        CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+        """
+    )
+
+
+def drop_audit_truncate_guard() -> None:
+    from alembic import op
+
+    op.execute("DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log")

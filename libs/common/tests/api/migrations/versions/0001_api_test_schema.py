@@ -8,7 +8,7 @@ Create Date: 2026-11-21
 import sqlalchemy as sa
 from alembic import op
 
-from enforcement_common.api.tables import create_api_tables, drop_api_tables
+from enforcement_common.api.tables import create_api_tables, create_audit_truncate_guard, drop_api_tables
 from enforcement_common.events.tables import create_event_tables, drop_event_tables
 
 revision = "0001"
@@ -20,6 +20,7 @@ depends_on = None
 def upgrade() -> None:
     create_event_tables()
     create_api_tables()
+    create_audit_truncate_guard()
     op.create_table(
         "notes",
         sa.Column("id", sa.Uuid, primary_key=True),
