@@ -73,10 +73,14 @@ class Deliver:
             service="review-service", bootstrap_servers="unused:0", sessions=app.state.sessions, topics=[]
         )
         case_events.register(self.runner, above_ten=app.state.settings.above_ten_lead_cases)
-        self._envelopes: dict[int, object] = {}  # the same data object is the same event (same id)
+        # The same data object is the same event (same id). The object is kept with its
+        # envelope, so its id() cannot be reused by another object while the test runs.
+        self._envelopes: dict[int, tuple[object, object]] = {}
 
     async def __call__(self, data, times: int = 1):
-        envelope = self._envelopes.setdefault(id(data), build_envelope(data, source="case-service"))
+        if id(data) not in self._envelopes:
+            self._envelopes[id(data)] = (data, build_envelope(data, source="case-service"))
+        envelope = self._envelopes[id(data)][1]
         model, handler = self.runner.handlers[data.type]
         event = ReceivedEvent(envelope=envelope, data=model.model_validate(envelope.data), record=_Record())
         return [await self.runner._apply(event, handler) for _ in range(times)]
