@@ -19,7 +19,7 @@ from enforcement_common.api.problems import ProblemError
 from enforcement_common.api.tables import unit_tree
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, not_found, scope_clause, visible_units
+from enforcement_common.auth.scope import ensure_in_scope, not_found, select_in_scope
 from enforcement_common.calendar import local_date, today
 from enforcement_common.contracts.review import ReviewInspectionDrawn, ReviewSummaryOverdue, ReviewSummarySubmitted
 from enforcement_common.events import DeadlineScanner
@@ -155,7 +155,7 @@ async def list_summaries(
     period: Period | None = None,
 ) -> Page[SummaryRead]:
     """Half-year summaries in the caller's scope."""
-    statement = select(Summary).where(scope_clause(Summary.unit_id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, Summary.unit_id)
     if unit_id:
         statement = statement.where(Summary.unit_id == unit_id)
     if period:
@@ -379,7 +379,7 @@ async def list_inspections(
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
 ) -> Page[InspectionRead]:
     """Recorded inspections in the caller's scope."""
-    statement = select(Inspection).where(scope_clause(Inspection.unit_id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, Inspection.unit_id)
     if unit_id:
         statement = statement.where(Inspection.unit_id == unit_id)
     if year:
@@ -457,7 +457,7 @@ async def list_exemplary(
     caller: AnyCaller, session: SessionDep, page: PageParamsDep, unit_id: uuid.UUID | None = None
 ) -> Page[ExemplaryRead]:
     """Exemplary files (优秀案卷) in the caller's scope."""
-    statement = select(ExemplaryFile).where(scope_clause(ExemplaryFile.unit_id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, ExemplaryFile.unit_id)
     if unit_id:
         statement = statement.where(ExemplaryFile.unit_id == unit_id)
     items, cursor = await paginate(session, statement, [ExemplaryFile.selected_at, ExemplaryFile.review_id], page)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, literal, text, true
+from sqlalchemy import ColumnElement, Select, literal, select, text, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.api.tables import unit_tree
@@ -59,6 +60,11 @@ def scope_clause(column: ColumnElement, visible: frozenset[uuid.UUID] | None) ->
     if not visible:
         return literal(False)
     return column.in_(visible)
+
+
+async def select_in_scope(session: AsyncSession, caller: Caller, unit_column: InstrumentedAttribute) -> Select:
+    """``select(Model)`` restricted to the caller's units, ``unit_column`` being the model's unit id."""
+    return select(unit_column.class_).where(scope_clause(unit_column, await visible_units(session, caller)))
 
 
 async def apply_unit_event(session: AsyncSession, event: ReceivedEvent[UnitCreated | UnitUpdated]) -> None:

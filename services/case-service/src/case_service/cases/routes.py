@@ -42,7 +42,7 @@ from case_service.common import (
 from case_service.models import Case, TimelineEntry
 from enforcement_common.api.concurrency import set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, check_range, paginate
-from enforcement_common.auth.scope import scope_clause, visible_units
+from enforcement_common.auth.scope import select_in_scope
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=COMMON_RESPONSES)
 ACTION_RESPONSES = {**NOT_FOUND, **CONFLICTS}
@@ -114,7 +114,7 @@ async def list_cases(
     """Cases in the caller's scope, oldest filing first."""
     check_range("filed", filed_from, filed_to)
     check_range("closed", closed_from, closed_to)
-    statement = select(Case).where(scope_clause(Case.unit_id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, Case.unit_id)
     for column, value in ((Case.unit_id, unit_id), (Case.category, category), (Case.status, status)):
         if value is not None:
             statement = statement.where(column == value)

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
 
 from case_service.common import (
     COMMON_RESPONSES,
@@ -33,7 +32,7 @@ from case_service.officers.schemas import (
 from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
 from enforcement_common.api.problems import ProblemError
-from enforcement_common.auth.scope import scope_clause, visible_units
+from enforcement_common.auth.scope import select_in_scope
 
 router = APIRouter(prefix="/officers", tags=["officers"], responses=COMMON_RESPONSES)
 
@@ -62,7 +61,7 @@ async def list_officers(
     q: Annotated[str | None, Query(max_length=100, description="part of the name")] = None,
 ) -> Page[OfficerRead]:
     """Officers in the caller's scope."""
-    statement = select(Officer).where(scope_clause(Officer.unit_id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, Officer.unit_id)
     if unit_id:
         statement = statement.where(Officer.unit_id == unit_id)
     if staff_type:

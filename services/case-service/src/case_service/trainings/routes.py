@@ -15,7 +15,7 @@ from case_service.common import COMMON_RESPONSES, NOT_FOUND, AnyCaller, OfficerM
 from case_service.models import Officer, Training, Unit
 from enforcement_common.api.pagination import Page, PageParamsDep, check_range, paginate
 from enforcement_common.api.problems import ProblemError
-from enforcement_common.auth.scope import ensure_in_scope, not_found, scope_clause, visible_units
+from enforcement_common.auth.scope import ensure_in_scope, not_found, select_in_scope
 from enforcement_common.contracts.case import TrainingRecorded
 
 router = APIRouter(prefix="/trainings", tags=["trainings"], responses=COMMON_RESPONSES)
@@ -100,7 +100,7 @@ async def list_trainings(
 ) -> Page[TrainingRead]:
     """Trainings organised within the caller's scope."""
     check_range("start", start_from, start_to)
-    statement = select(Training).where(scope_clause(Training.organizer_unit_id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, Training.organizer_unit_id)
     if kind:
         statement = statement.where(Training.kind == kind)
     if attendee_id:

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
 
 from case_service.common import COMMON_RESPONSES, CONFLICTS, NOT_FOUND, AdminCaller, AnyCaller, SessionDep, problem
 from case_service.models import Unit
@@ -14,7 +13,7 @@ from case_service.units import service
 from case_service.units.schemas import UnitCreate, UnitKind, UnitRead, UnitUpdate
 from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
-from enforcement_common.auth.scope import scope_clause, visible_units
+from enforcement_common.auth.scope import select_in_scope
 
 router = APIRouter(prefix="/units", tags=["units"], responses=COMMON_RESPONSES)
 
@@ -38,7 +37,7 @@ async def list_units(
     code: Annotated[str | None, Query(max_length=50)] = None,
 ) -> Page[UnitRead]:
     """Units in the caller's scope."""
-    statement = select(Unit).where(scope_clause(Unit.id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, Unit.id)
     if kind:
         statement = statement.where(Unit.kind == kind)
     if parent_id:

@@ -15,7 +15,7 @@ from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, not_found, scope_clause, visible_units
+from enforcement_common.auth.scope import ensure_in_scope, not_found, select_in_scope
 from enforcement_common.calendar import local_date, today
 from enforcement_common.contracts.review import ReviewObligationOverdue
 from enforcement_common.events import DeadlineScanner
@@ -73,7 +73,7 @@ async def list_obligations(
     case_id: uuid.UUID | None = None,
 ) -> Page[ObligationRead]:
     """Self-review obligations in the caller's scope."""
-    statement = select(Obligation).where(scope_clause(Obligation.unit_id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, Obligation.unit_id)
     if unit_id:
         statement = statement.where(Obligation.unit_id == unit_id)
     if case_id:

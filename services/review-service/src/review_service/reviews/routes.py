@@ -15,7 +15,7 @@ from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, not_found, scope_clause, visible_units
+from enforcement_common.auth.scope import ensure_in_scope, not_found, scope_clause, select_in_scope, visible_units
 from enforcement_common.contracts.review import ReviewCompleted, ReviewFailed
 from review_service import rules
 from review_service.assessments import service as assessments
@@ -187,7 +187,7 @@ async def list_reviews(
     grade: rules.Grade | None = None,
 ) -> Page[ReviewRead]:
     """Reviews in the caller's scope."""
-    statement = select(Review).where(scope_clause(Review.unit_id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, Review.unit_id)
     if case_id:
         statement = statement.where(Review.case_id == case_id)
     if grade:
@@ -281,7 +281,7 @@ async def list_notifications(
     caller: AnyCaller, session: SessionDep, page: PageParamsDep, officer_id: uuid.UUID | None = None
 ) -> Page[NotificationRead]:
     """Written result notices to lead handlers (REV-7)."""
-    statement = select(Notification).where(scope_clause(Notification.unit_id, await visible_units(session, caller)))
+    statement = await select_in_scope(session, caller, Notification.unit_id)
     if officer_id:
         statement = statement.where(Notification.officer_id == officer_id)
     items, cursor = await paginate(session, statement, [Notification.created_at, Notification.id], page)
