@@ -2,9 +2,19 @@
 so the figure that matters is the ratio to a baseline measured in the same run).
 
 1. ``POST /cases`` throughput at a fixed concurrency, against case-service running as
-   its own process (uvicorn, outbox relay on), next to a bare asyncpg
-   ``INSERT … ; COMMIT`` loop at the same concurrency on the same PostgreSQL.
+   its own process (uvicorn, outbox relay on), next to, on the same PostgreSQL:
+   - a bare asyncpg ``INSERT … ; COMMIT`` loop at the same concurrency, and as a plain
+     single-connection loop (the baseline the target is set against);
+   - the least a filing must commit, in bare asyncpg at the same concurrency: one
+     transaction that takes the unit's next gapless number (a row lock held until
+     commit, so filings of one unit take turns — CASE-9 numbering), writes the case,
+     its deadline, its timeline entry and its outbox event. No HTTP, no validation, no
+     audit: the ceiling of any design that gives each request its own transaction.
 2. The time to import 10 000 cases in one ``POST /cases:import``.
+
+The load generator for (1) is a minimal HTTP/1.1 keep-alive client (pre-encoded
+requests, one connection per worker), so that the client's own CPU — on the same two
+cores — weighs as little as possible on the figure; httpx is used for set-up only.
 
 Run with ``make bench`` (it starts and stops the test instance's PostgreSQL and Kafka).
 """
@@ -42,6 +52,40 @@ def free_port() -> int:
 
 def headers(*roles: str, unit: str | None = None) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_token(roles=list(roles), unit_id=unit, secret=SECRET)}"}
+
+
+class KeepAliveConnection:
+    """One HTTP/1.1 keep-alive connection sending pre-encoded requests (benchmark load only:
+    responses must carry Content-Length, which every JSON response of the services does)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> KeepAliveConnection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        fields = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
+        length = next((int(v) for k, v in fields.items() if k.strip().lower() == "content-length"), None)
+        if length is None:
+            raise RuntimeError(f"response without Content-Length: {lines[0]}")
+        return int(lines[0].split()[1]), await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def encode_post(path: str, body: dict, headers: dict[str, str]) -> bytes:
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\n{head}\r\n"
+    ).encode() + payload
 
 
 async def run_concurrently(total: int, concurrency: int, one) -> float:
@@ -122,12 +166,22 @@ async def main(total: int, concurrency: int, import_size: int) -> dict:
                 }
                 return {**body, "external_ref": ref} if ref else body
 
-            async def post_case(i: int) -> None:
-                response = await client.post("/api/v1/cases", json=case(i), headers=filer)
-                assert response.status_code == 201, response.text
+            connections = [await KeepAliveConnection.open(port) for _ in range(concurrency)]
+            idle = asyncio.Queue()
+            for connection in connections:
+                idle.put_nowait(connection)
+            requests = [encode_post("/api/v1/cases", case(i), filer) for i in range(total + 100)]
 
-            await run_concurrently(100, concurrency, post_case)  # warm-up
+            async def post_case(i: int) -> None:
+                connection = await idle.get()
+                status, body = await connection.request(requests[i])
+                idle.put_nowait(connection)
+                assert status == 201, body
+
+            await run_concurrently(100, concurrency, lambda i: post_case(total + i))  # warm-up
             api_rate = await run_concurrently(total, concurrency, post_case)
+            for connection in connections:
+                connection.close()
 
             pool = await asyncpg.create_pool(url, min_size=concurrency, max_size=concurrency)
             await pool.execute(
@@ -148,6 +202,51 @@ async def main(total: int, concurrency: int, import_size: int) -> dict:
             await run_concurrently(100, concurrency, insert_row)
             baseline_rate = await run_concurrently(total, concurrency, insert_row)
             single_loop_rate = await run_concurrently(total, 1, insert_row)  # the plain loop, one connection
+
+            await pool.execute(
+                """CREATE TABLE bench_counters (unit_id uuid, year int, last_number int, PRIMARY KEY (unit_id, year));
+                CREATE TABLE bench_cases (id uuid PRIMARY KEY, unit_id uuid, case_no text, case_number int,
+                    title text, party jsonb, filed_on date, UNIQUE (unit_id, case_number));
+                CREATE TABLE bench_deadlines (id uuid PRIMARY KEY, case_id uuid REFERENCES bench_cases, due_on date);
+                CREATE TABLE bench_timeline (id bigserial PRIMARY KEY, case_id uuid REFERENCES bench_cases,
+                    action text, details jsonb);
+                CREATE TABLE bench_outbox (id bigserial PRIMARY KEY, event_id uuid, key text, payload jsonb);"""
+            )
+
+            async def minimal_filing(i: int) -> None:
+                async with pool.acquire() as connection, connection.transaction():
+                    number = await connection.fetchval(
+                        "INSERT INTO bench_counters VALUES ($1, 2026, 1) ON CONFLICT (unit_id, year) "
+                        "DO UPDATE SET last_number = bench_counters.last_number + 1 RETURNING last_number",
+                        uuid.UUID(unit),
+                    )
+                    case_id = uuid.uuid4()
+                    await connection.execute(
+                        "INSERT INTO bench_cases VALUES ($1, $2, $3, $4, $5, $6::jsonb, current_date)",
+                        case_id,
+                        uuid.UUID(unit),
+                        f"基准〔2026〕{number}号",
+                        number,
+                        f"基准 {i}",
+                        party,
+                    )
+                    await connection.execute(
+                        "INSERT INTO bench_deadlines VALUES ($1, $2, current_date + 90)", uuid.uuid4(), case_id
+                    )
+                    await connection.execute(
+                        "INSERT INTO bench_timeline (case_id, action, details) VALUES ($1, 'filing', $2::jsonb)",
+                        case_id,
+                        party,
+                    )
+                    await connection.execute(
+                        "INSERT INTO bench_outbox (event_id, key, payload) VALUES ($1, $2, $3::jsonb)",
+                        uuid.uuid4(),
+                        str(case_id),
+                        party,
+                    )
+
+            await run_concurrently(100, concurrency, minimal_filing)
+            minimal_filing_rate = await run_concurrently(total, concurrency, minimal_filing)
             await pool.close()
 
             platform = headers("platform", unit=unit)
@@ -167,6 +266,9 @@ async def main(total: int, concurrency: int, import_size: int) -> dict:
         "ratio": round(api_rate / baseline_rate, 3),
         "bare_insert_commit_single_loop_per_second": round(single_loop_rate, 1),
         "ratio_to_single_loop": round(api_rate / single_loop_rate, 3),
+        "bare_minimal_filing_transaction_per_second": round(minimal_filing_rate, 1),
+        "ratio_to_minimal_filing": round(api_rate / minimal_filing_rate, 3),
+        "minimal_filing_ratio_to_bare_insert_commit": round(minimal_filing_rate / baseline_rate, 3),
         "concurrency": concurrency,
         "requests": total,
         "import_cases": import_size,
