@@ -9,7 +9,9 @@ so the figure that matters is the ratio to a baseline measured in the same run).
      transaction that takes the unit's next gapless number (a row lock held until
      commit, so filings of one unit take turns — CASE-9 numbering), writes the case,
      its deadline, its timeline entry and its outbox event. No HTTP, no validation, no
-     audit: the ceiling of any design that gives each request its own transaction.
+     audit: the ceiling of any design that gives each request its own transaction;
+   - ``GET /healthz`` on the same server: the HTTP stack and middlewares with no work at
+     all, the ceiling of any endpoint of this service on this machine.
 2. The time to import 10 000 cases in one ``POST /cases:import``.
 
 The load generator for (1) is a minimal HTTP/1.1 keep-alive client (pre-encoded
@@ -86,6 +88,12 @@ def encode_post(path: str, body: dict, headers: dict[str, str]) -> bytes:
         f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(payload)}\r\n{head}\r\n"
     ).encode() + payload
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def run_concurrently(total: int, concurrency: int, one) -> float:
@@ -178,12 +186,29 @@ async def main(total: int, concurrency: int, import_size: int) -> dict:
                 idle.put_nowait(connection)
                 assert status == 201, body
 
+            healthz = b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n"
+
+            async def get_healthz(i: int) -> None:
+                connection = await idle.get()
+                status, body = await connection.request(healthz)
+                idle.put_nowait(connection)
+                assert status == 200, body
+
+            await run_concurrently(100, concurrency, get_healthz)
+            healthz_rate = await run_concurrently(total, concurrency, get_healthz)
+
             await run_concurrently(100, concurrency, lambda i: post_case(total + i))  # warm-up
+            cpu_before = cpu_seconds(server.pid)
             api_rate = await run_concurrently(total, concurrency, post_case)
+            server_cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / total
             for connection in connections:
                 connection.close()
 
             pool = await asyncpg.create_pool(url, min_size=concurrency, max_size=concurrency)
+            # Let the relay publish the filings' events first, so that it does not take CPU
+            # from the baselines (which would flatter the ratios).
+            while await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+                await asyncio.sleep(0.2)
             await pool.execute(
                 "CREATE TABLE bench_rows (id uuid PRIMARY KEY, unit_id uuid, title text, party jsonb, filed_on date)"
             )
@@ -269,6 +294,9 @@ async def main(total: int, concurrency: int, import_size: int) -> dict:
         "bare_minimal_filing_transaction_per_second": round(minimal_filing_rate, 1),
         "ratio_to_minimal_filing": round(api_rate / minimal_filing_rate, 3),
         "minimal_filing_ratio_to_bare_insert_commit": round(minimal_filing_rate / baseline_rate, 3),
+        "server_cpu_ms_per_request": round(server_cpu_ms, 2),
+        "get_healthz_per_second": round(healthz_rate, 1),
+        "healthz_ratio_to_bare_insert_commit": round(healthz_rate / baseline_rate, 3),
         "concurrency": concurrency,
         "requests": total,
         "import_cases": import_size,

@@ -19,7 +19,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from enforcement_common.api.guards import RequestGuardMiddleware
 from enforcement_common.api.idempotency import IdempotencyMiddleware, purge_expired
 from enforcement_common.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
-from enforcement_common.audit import AuditMiddleware, audit_router
+from enforcement_common.audit import AuditMiddleware, AuditWriter, audit_router
 from enforcement_common.auth.jwt import TokenVerifier
 from enforcement_common.auth.scope import register_unit_tree
 from enforcement_common.config import BaseServiceSettings
@@ -53,6 +53,7 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_engine(settings.database_url, application_name=service)
         app.state.sessions = session_factory(app.state.engine)
+        app.state.audit_writer = AuditWriter(app.state.engine)
         app.state.workers = BackgroundWorkers()
         try:
             if settings.run_workers:

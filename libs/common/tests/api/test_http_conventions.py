@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 
+import asyncpg
 import httpx
 
 from enforcement_common.observability import configure_logging
@@ -22,6 +23,28 @@ async def test_validation_error_is_422_with_a_field_list(client, auth_for) -> No
     body = response.json()
     assert body["code"] == "request.invalid" and body["title"] == "请求参数不合法"
     assert sorted(tuple(e["loc"]) for e in body["errors"]) == [("body", "title"), ("body", "unit_id")]
+
+
+async def test_a_lost_database_connection_is_a_retryable_503_and_the_next_request_works(
+    client, make_note, auth_for, database
+) -> None:
+    """No pre-ping on checkout (it costs three round trips): a connection that died answers
+    503 once, the pool is refreshed, and the retry goes through."""
+    await make_note("before")  # the pool now holds a connection
+    admin = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        terminated = await admin.fetchval(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t"
+        )
+    finally:
+        await admin.close()
+    assert terminated >= 1
+    lost = await client.get(NOTES, headers=auth_for("officer"))
+    assert lost.status_code == 503, lost.text
+    assert lost.json()["code"] == "service.database_unavailable" and lost.headers["retry-after"] == "1"
+    retried = await client.get(NOTES, headers=auth_for("officer"))
+    assert retried.status_code == 200 and [n["title"] for n in retried.json()["items"]] == ["before"]
 
 
 async def test_malformed_json_wrong_content_type_and_oversized_bodies(client, auth_for, app) -> None:

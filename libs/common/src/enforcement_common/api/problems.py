@@ -237,6 +237,15 @@ def constraint_problem(exc: BaseException) -> tuple[int, str, str]:
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if getattr(exc, "connection_invalidated", False):
+        # The database restarted or the connection dropped: nothing was committed, the pool
+        # has been refreshed, and a retry (with the same Idempotency-Key) will go through.
+        log.warning("database_connection_lost", error=repr(exc))
+        response = problem_response(
+            request, 503, "service.database_unavailable", "The database connection was lost; retry the request."
+        )
+        response.headers["Retry-After"] = "1"
+        return response
     if is_data_exception(exc):
         return problem_response(request, 422, "request.unprocessable_value", data_problem_detail(exc))
     if is_constraint_violation(exc):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import insert, text
+from sqlalchemy import Text, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from enforcement_common.contracts import EventData
@@ -29,18 +30,20 @@ async def add_event(
     """
     envelope = build_envelope(data, source=source, event_id=event_id)
     # Writers of one aggregate take turns until commit, so per key, outbox id order is commit
-    # order and the relay publishes in the order the changes happened.
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:key))"),
-        {"namespace": WRITER_LOCK_NAMESPACE, "key": envelope.subject},
+    # order and the relay publishes in the order the changes happened. The lock is taken in a
+    # materialized CTE of the INSERT itself (one round trip): the row, and its id from the
+    # identity sequence, is produced only once the CTE has run, i.e. once the lock is held.
+    turn = (
+        select(func.pg_advisory_xact_lock(WRITER_LOCK_NAMESPACE, func.hashtext(envelope.subject)).label("held"))
+        .cte("writer_turn")
+        .prefix_with("MATERIALIZED")
     )
-    await session.execute(
-        insert(outbox).values(
-            event_id=envelope.id,
-            topic=data.topic,
-            key=envelope.subject,
-            event_type=envelope.type,
-            payload=envelope.model_dump(mode="json", exclude_none=True),
-        )
-    )
+    row = select(
+        literal(envelope.id, UUID(as_uuid=True)),
+        literal(data.topic, Text),
+        literal(envelope.subject, Text),
+        literal(envelope.type, Text),
+        literal(envelope.model_dump(mode="json", exclude_none=True), JSONB),
+    ).select_from(turn)
+    await session.execute(insert(outbox).from_select(["event_id", "topic", "key", "event_type", "payload"], row))
     return envelope

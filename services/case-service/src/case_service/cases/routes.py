@@ -49,9 +49,12 @@ ACTION_RESPONSES = {**NOT_FOUND, **CONFLICTS}
 
 
 async def _reply(request: Request, session, case: Case, caller, response: Response) -> CaseRead:
+    # Read inside the command's transaction (no second transaction after commit): the
+    # answer is exactly what is committed, since a failed commit answers an error instead.
+    read = await service.read(session, case, caller)
     await session.commit()
     set_etag(response, case.version)
-    return await service.read(session, case, caller)
+    return read
 
 
 @router.post(
