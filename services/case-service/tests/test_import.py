@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import date
 
 from sqlalchemy import text
+
+from enforcement_common.calendar import today as shanghai_today
 
 IMPORT = "/api/v1/cases:import"
 
@@ -125,3 +129,49 @@ async def test_reimport_records_the_change_and_cannot_lower_is_major_after_filin
         await client.get(f"/api/v1/cases/{created['case_id']}/timeline", headers=world.as_officer("T1"))
     ).json()["items"]
     assert timeline[-1]["action"] == "import-update" and timeline[-1]["details"]["changed"] == ["title"]
+
+
+async def test_CASE_9_numbers_stay_gapless_per_unit_and_year_when_imports_and_filings_interleave(
+    world, client, as_headers
+) -> None:
+    """An import files each chunk's new cases as one batch, taking a run of numbers per unit
+    and year in one increment; filings arriving meanwhile take theirs before or after it."""
+    platform = as_headers("platform", unit=world.units["XC"])  # the county: both townships
+    this_year = shanghai_today().year
+    last_year_day = date(this_year - 1, 12, 31).isoformat()
+    t2 = {
+        "unit_id": world.units["T2"],
+        "lead_handler_id": world.officers["丁"],
+        "co_handler_ids": [world.officers["戊"]],
+    }
+
+    def batch(tag: str) -> list[dict]:
+        return [
+            item(
+                world, f"{tag}-{i}", **(t2 if i % 3 == 0 else {}), **({"filed_on": last_year_day} if i % 4 == 0 else {})
+            )
+            for i in range(120)
+        ]
+
+    responses = await asyncio.gather(
+        client.post(IMPORT, json=batch("A"), headers=platform),
+        *(world.file() for _ in range(10)),
+        client.post(IMPORT, json=batch("B"), headers=platform),
+        *(world.file(unit="T2", handlers=("丁", "戊")) for _ in range(5)),
+    )
+    case_nos = [r["case_no"] for response in responses[:1] + responses[11:12] for r in response.json()["results"]]
+    assert len(case_nos) == 240 and all(case_nos)
+    case_nos += [response.json()["case_no"] for response in responses[1:11] + responses[12:]]
+    by_series: dict[str, list[int]] = {}
+    for case_no in case_nos:
+        series, number = case_no.rstrip("号").split("〕")
+        by_series.setdefault(series, []).append(int(number))
+    counts = {
+        f"城关〔{this_year}": sum(1 for i in range(120) if i % 3 and i % 4) * 2 + 10,
+        f"城关〔{this_year - 1}": sum(1 for i in range(120) if i % 3 and not i % 4) * 2,
+        f"西关〔{this_year}": sum(1 for i in range(120) if not i % 3 and i % 4) * 2 + 5,
+        f"西关〔{this_year - 1}": sum(1 for i in range(120) if not i % 3 and not i % 4) * 2,
+    }
+    assert {series: sorted(numbers) for series, numbers in by_series.items()} == {
+        series: list(range(1, n + 1)) for series, n in counts.items()
+    }

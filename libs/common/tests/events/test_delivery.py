@@ -22,7 +22,14 @@ from enforcement_common.config import BaseServiceSettings
 from enforcement_common.contracts import registered_event_types
 from enforcement_common.contracts.case import CaseClosed
 from enforcement_common.contracts.documents import event_schema, stale_files
-from enforcement_common.events import DeadlineScanner, OutboxRelay, PermanentError, add_event, decode_envelope
+from enforcement_common.events import (
+    DeadlineScanner,
+    OutboxRelay,
+    PermanentError,
+    add_event,
+    add_events,
+    decode_envelope,
+)
 from enforcement_common.events.envelope import encode_envelope
 from enforcement_common.observability import event_context
 from enforcement_common.testing.events import (
@@ -75,6 +82,29 @@ async def test_round_trip_write_outbox_kafka_consumer_effect(
     effects = await fetch_effects(sessions)
     assert sorted((a, s) for a, s, _ in effects) == [("a", 1), ("a", 2), ("b", 1)]
     assert [s for a, s, _ in effects if a == "a"] == [1, 2]
+
+
+async def test_several_events_in_one_call_keep_their_order_per_key(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    example: type[ExampleHappened],
+    kafka_bootstrap_servers: str,
+) -> None:
+    """add_events: one lock statement and one multi-row INSERT, ids in the list's order,
+    so per key the relay publishes them as they were emitted."""
+    items = [("b", 1), ("a", 1), ("b", 2), ("a", 2), ("b", 3)]
+    async with sessions() as session, session.begin():
+        envelopes = await add_events(session, [example(aggregate_id=a, seq=n) for a, n in items], source=SOURCE)
+    async with sessions() as session:
+        stored = (await session.execute(text("SELECT event_id FROM outbox ORDER BY id"))).scalars().all()
+    assert stored == [envelope.id for envelope in envelopes]
+    relay = OutboxRelay(engine, kafka_bootstrap_servers, service="events-test")
+    await drain(relay, sessions)
+    await relay._discard_producer()
+    records = await read_topic(kafka_bootstrap_servers, example.topic, len(items))
+    published = [decode_envelope(r.value).data for r in records]
+    for key in ("a", "b"):
+        assert [d["seq"] for d in published if d["aggregate_id"] == key] == [n for a, n in items if a == key]
 
 
 async def _count_is(sessions, expected: int) -> bool:

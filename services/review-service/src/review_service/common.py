@@ -11,7 +11,7 @@ from enforcement_common.api.routing import COMMON_RESPONSES, NOT_FOUND, SessionD
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.contracts import EventData
-from enforcement_common.events import add_event
+from enforcement_common.events import add_events
 
 SERVICE = "review-service"
 
@@ -29,5 +29,4 @@ __all__ = ["COMMON_RESPONSES", "NOT_FOUND", "SessionDep", "problem"]
 
 
 async def emit(session: AsyncSession, *events: EventData) -> None:
-    for event in events:
-        await add_event(session, event, source=SERVICE)
+    await add_events(session, events, source=SERVICE)

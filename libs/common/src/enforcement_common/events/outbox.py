@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Text, func, insert, literal, select
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from enforcement_common.contracts import EventData
@@ -38,12 +39,39 @@ async def add_event(
         .cte("writer_turn")
         .prefix_with("MATERIALIZED")
     )
-    row = select(
-        literal(envelope.id, UUID(as_uuid=True)),
-        literal(data.topic, Text),
-        literal(envelope.subject, Text),
-        literal(envelope.type, Text),
-        literal(envelope.model_dump(mode="json", exclude_none=True), JSONB),
-    ).select_from(turn)
-    await session.execute(insert(outbox).from_select(["event_id", "topic", "key", "event_type", "payload"], row))
+    row = _row(data, envelope)
+    values = select(*(literal(row[name], outbox.c[name].type) for name in _COLUMNS)).select_from(turn)
+    await session.execute(insert(outbox).from_select(_COLUMNS, values))
     return envelope
+
+
+async def add_events(
+    session: AsyncSession | AsyncConnection, events: Sequence[EventData], *, source: str
+) -> list[Envelope]:
+    """Write several events, in order, in two statements whatever their number: the writer
+    locks of all their keys (taken in key order, so two writers never wait on each other
+    crosswise), then one multi-row INSERT whose ids follow the list's order."""
+    if len(events) <= 1:
+        return [await add_event(session, data, source=source) for data in events]
+    envelopes = [build_envelope(data, source=source) for data in events]
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, hashtext(key)) FROM unnest(CAST(:keys AS text[])) AS key"),
+        {"namespace": WRITER_LOCK_NAMESPACE, "keys": sorted({envelope.subject for envelope in envelopes})},
+    )
+    await session.execute(
+        insert(outbox), [_row(data, envelope) for data, envelope in zip(events, envelopes, strict=True)]
+    )
+    return envelopes
+
+
+_COLUMNS = ["event_id", "topic", "key", "event_type", "payload"]
+
+
+def _row(data: EventData, envelope: Envelope) -> dict[str, Any]:
+    return {
+        "event_id": envelope.id,
+        "topic": data.topic,
+        "key": envelope.subject,
+        "event_type": envelope.type,
+        "payload": envelope.model_dump(mode="json", exclude_none=True),
+    }

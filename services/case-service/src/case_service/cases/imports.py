@@ -2,8 +2,10 @@
 
 Up to 10 000 cases per call, as a JSON array or NDJSON, upserted by ``external_ref``
 within the unit. Every item gets a result — created, updated, unchanged, or an error
-with its problem — and one bad item never aborts the others: each item runs in its
-own savepoint, and the batch commits in chunks so a huge import holds no lock for long.
+with its problem — and one bad item never aborts the others: a chunk's new cases are
+filed as one batch (a failed check is that item's error; a value the database refuses
+sends the chunk through item by item, each in its own savepoint), each update runs in
+its own savepoint, and the import commits chunk by chunk so it holds no lock for long.
 """
 
 from __future__ import annotations
@@ -80,7 +82,15 @@ def parse_items(body: bytes, media_type: str) -> list[Any]:
     return items
 
 
-def _problem(exc: ProblemError | ValidationError) -> dict[str, Any]:
+def _problem(exc: ProblemError | ValidationError | DBAPIError) -> dict[str, Any]:
+    if isinstance(exc, DBAPIError):
+        # A value the database refuses, or a duplicate that raced the checks: this item only.
+        if is_data_exception(exc):
+            return {"status": 422, "code": "request.unprocessable_value", "detail": data_problem_detail(exc)}
+        if is_constraint_violation(exc):
+            status, code, detail = constraint_problem(exc)
+            return {"status": status, "code": code, "detail": detail}
+        raise exc  # the database itself failed: the call fails; committed chunks stay (a retry reports them)
     if isinstance(exc, ValidationError):
         return {
             "status": 422,
@@ -120,6 +130,7 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
                 await session.scalars(select(Case).where(tuple_(Case.unit_id, Case.external_ref).in_(keys)))
             ).all()
         }
+        creates: list[tuple[int, CaseImportItem]] = []
         for index, item in chunk:
             key = (str(item.unit_id), item.external_ref)
             if key in seen:
@@ -137,47 +148,27 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
                 )
                 continue
             seen.add(key)
+            current = existing.get((item.unit_id, item.external_ref))
+            if current is None:
+                creates.append((index, item))
+                continue
             try:
                 async with session.begin_nested():
-                    current = existing.get((item.unit_id, item.external_ref))
-                    if current is None:
-                        case = await service.file(session, settings, caller, item)
-                        results.append(
-                            ImportResult(
-                                index=index,
-                                external_ref=item.external_ref,
-                                outcome="created",
-                                case_id=str(case.id),
-                                case_no=case.case_no,
-                            )
-                        )
-                    else:
-                        outcome = await _update(session, caller, current, item)
-                        results.append(
-                            ImportResult(
-                                index=index,
-                                external_ref=item.external_ref,
-                                outcome=outcome,
-                                case_id=str(current.id),
-                                case_no=current.case_no,
-                            )
-                        )
-            except ProblemError as exc:
+                    outcome = await _update(session, caller, current, item)
+                results.append(
+                    ImportResult(
+                        index=index,
+                        external_ref=item.external_ref,
+                        outcome=outcome,
+                        case_id=str(current.id),
+                        case_no=current.case_no,
+                    )
+                )
+            except (ProblemError, DBAPIError) as exc:
                 results.append(
                     ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=_problem(exc))
                 )
-            except DBAPIError as exc:
-                # A value the database refuses, or a duplicate that raced the checks: this item only.
-                if is_data_exception(exc):
-                    problem = {"status": 422, "code": "request.unprocessable_value", "detail": data_problem_detail(exc)}
-                elif is_constraint_violation(exc):
-                    status, code, detail = constraint_problem(exc)
-                    problem = {"status": status, "code": code, "detail": detail}
-                else:
-                    raise  # the database itself failed: the call fails; committed chunks stay (a retry reports them)
-                results.append(
-                    ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=problem)
-                )
+        results.extend(await _create(session, settings, caller, creates))
         await session.commit()
     results.sort(key=lambda r: r.index)
     count = {
@@ -194,6 +185,43 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
         ),
         results=results,
     )
+
+
+async def _create(
+    session: AsyncSession, settings: Settings, caller: Caller, creates: list[tuple[int, CaseImportItem]]
+) -> list[ImportResult]:
+    """The new cases of a chunk, filed as one batch in a savepoint. Should the database refuse
+    one of them (a value it cannot take, a reference taken meanwhile by another writer), the
+    savepoint is rolled back and the chunk filed item by item, so only that item fails."""
+    if not creates:
+        return []
+    items = [item for _, item in creates]
+    try:
+        async with session.begin_nested():
+            outcomes: list[Case | ProblemError | DBAPIError] = list(
+                await service.file_many(session, settings, caller, items)
+            )
+    except DBAPIError as exc:
+        _problem(exc)  # re-raises unless the database refused an item's values
+        outcomes = []
+        for item in items:
+            try:
+                async with session.begin_nested():
+                    outcomes.append(await service.file(session, settings, caller, item))
+            except (ProblemError, DBAPIError) as one:
+                outcomes.append(one)
+    return [
+        ImportResult(
+            index=index,
+            external_ref=item.external_ref,
+            outcome="created",
+            case_id=str(outcome.id),
+            case_no=outcome.case_no,
+        )
+        if isinstance(outcome, Case)
+        else ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=_problem(outcome))
+        for (index, item), outcome in zip(creates, outcomes, strict=True)
+    ]
 
 
 async def _update(

@@ -5,12 +5,15 @@ writes its events to the outbox."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import select, text
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_service.cases import rules
@@ -102,38 +105,40 @@ async def _timeline(
     )
 
 
-async def _next_number(session: AsyncSession, unit_id: uuid.UUID, year: int) -> int:
-    """Atomic increment of the unit's counter for the year. The row stays locked until
-    commit, and a rollback undoes the increment: numbers are unique and without gaps."""
-    return (
-        await session.execute(
-            text(
-                "INSERT INTO case_counters (unit_id, year, last_number) VALUES (:unit, :year, 1) "
-                "ON CONFLICT (unit_id, year) DO UPDATE SET last_number = case_counters.last_number + 1 "
-                "RETURNING last_number"
-            ),
-            {"unit": unit_id, "year": year},
-        )
-    ).scalar_one()
+async def _take_numbers(session: AsyncSession, counts: Counter[tuple[uuid.UUID, int]]) -> dict:
+    """The next ``n`` numbers of each unit's counter for the year, by one atomic increment
+    each. The counter row stays locked until commit and a rollback undoes the increment:
+    numbers are unique and without gaps (CASE-9 numbering). Units are taken in a fixed
+    order, so two batches never wait on each other crosswise."""
+    numbers = {}
+    for (unit_id, year), n in sorted(counts.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+        last = (
+            await session.execute(
+                text(
+                    "INSERT INTO case_counters (unit_id, year, last_number) VALUES (:unit, :year, :n) "
+                    "ON CONFLICT (unit_id, year) DO UPDATE SET last_number = case_counters.last_number + :n "
+                    "RETURNING last_number"
+                ),
+                {"unit": unit_id, "year": year, "n": n},
+            )
+        ).scalar_one()
+        numbers[(unit_id, year)] = iter(range(last - n + 1, last + 1))
+    return numbers
 
 
-async def check_handlers(
-    session: AsyncSession,
+def checked_handlers(
+    officers: dict[uuid.UUID, Officer],
     settings: Settings,
     category: str,
     lead: uuid.UUID,
     co: list[uuid.UUID],
     on: date,
-    visible: frozenset[uuid.UUID] | None,
 ) -> list[uuid.UUID]:
-    """CASE-3 and CASE-9 on the handlers of a case; returns them, lead first."""
+    """CASE-3 and CASE-9 on the handlers of a case; returns them, lead first.
+
+    ``officers`` holds only those the caller may see: others read as unknown, so their
+    names and status are not disclosed."""
     ids = list(dict.fromkeys([lead, *co]))
-    # Officers outside the caller's scope read as unknown: their names and status are not disclosed.
-    officers = {
-        o.id: o
-        for o in (await session.scalars(select(Officer).where(Officer.id.in_(ids)))).all()
-        if visible is None or o.unit_id in visible
-    }
     unknown = [str(i) for i in ids if i not in officers]
     if unknown:
         raise ProblemError(
@@ -172,81 +177,155 @@ async def check_handlers(
     return ids
 
 
-async def file(session: AsyncSession, settings: Settings, caller: Caller, body: CaseCreate) -> Case:
-    """立案: validate, number, open the statutory deadlines, record and emit — one transaction."""
-    unit = await session.get(Unit, body.unit_id)
+@dataclass(frozen=True)
+class _FilingContext:
+    """What the checks of a filing read, loaded once for a whole batch."""
+
+    units: dict[uuid.UUID, Unit]  # those the caller may see
+    officers: dict[uuid.UUID, Officer]  # those the caller may see
+    taken_refs: set[tuple[uuid.UUID, str]]
+    today: date
+
+
+async def _filing_context(session: AsyncSession, caller: Caller, bodies: Sequence[CaseCreate]) -> _FilingContext:
+    visible = await visible_units(session, caller)
+    unit_ids = {body.unit_id for body in bodies}
+    officer_ids = {i for body in bodies for i in (body.lead_handler_id, *body.co_handler_ids)}
+    refs = [(body.unit_id, body.external_ref) for body in bodies if body.external_ref]
+    units = (await session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))).all()
+    officers = (await session.scalars(select(Officer).where(Officer.id.in_(officer_ids)))).all()
+    taken = (
+        (
+            await session.execute(
+                select(Case.unit_id, Case.external_ref).where(tuple_(Case.unit_id, Case.external_ref).in_(refs))
+            )
+        ).all()
+        if refs
+        else []
+    )
+    return _FilingContext(
+        units={u.id: u for u in units if visible is None or u.id in visible},
+        officers={o.id: o for o in officers if visible is None or o.unit_id in visible},
+        taken_refs={(unit_id, ref) for unit_id, ref in taken},
+        today=today(),
+    )
+
+
+def _check_filing(body: CaseCreate, context: _FilingContext, settings: Settings) -> tuple[Unit, date, list[uuid.UUID]]:
+    """The checks of 立案, on data already loaded: unit in scope, date, external_ref, handlers."""
+    unit = context.units.get(body.unit_id)
     if unit is None:
         raise not_found("unit")
-    visible = await visible_units(session, caller)
-    if visible is not None and unit.id not in visible:
-        raise not_found("unit")
-    filed_on = body.filed_on or today()
-    if filed_on > today():
+    filed_on = body.filed_on or context.today
+    if filed_on > context.today:
         raise ProblemError(
             422,
             "case.filed_in_future",
             "filed_on is after today.",
             errors=[{"loc": ["body", "filed_on"], "msg": "in the future", "type": "date"}],
         )
-    if body.external_ref and await session.scalar(
-        select(Case.id).where(Case.unit_id == unit.id, Case.external_ref == body.external_ref)
-    ):
+    if body.external_ref and (unit.id, body.external_ref) in context.taken_refs:
         raise ProblemError(
             409, "case.external_ref_taken", f"external_ref {body.external_ref} is already used in this unit."
         )
-    handlers = await check_handlers(
-        session, settings, body.category, body.lead_handler_id, body.co_handler_ids, filed_on, visible
+    handlers = checked_handlers(
+        context.officers, settings, body.category, body.lead_handler_id, body.co_handler_ids, filed_on
     )
-    number = await _next_number(session, unit.id, filed_on.year)
-    case = Case(
-        id=uuid.uuid4(),
-        unit_id=unit.id,
-        case_year=filed_on.year,
-        case_number=number,
-        case_no=rules.format_case_no(
-            settings.case_no_format, short_name=unit.short_name, year=filed_on.year, number=number
-        ),
-        category=body.category,
-        title=body.title,
-        summary=body.summary,
-        party=body.party.model_dump(),
-        lead_handler_id=body.lead_handler_id,
-        co_handler_ids=handlers[1:],
-        is_major=body.is_major,
-        filed_on=filed_on,
-        external_ref=body.external_ref,
-        status="filed",
-    )
-    session.add(case)
-    await session.flush()
-    policy = settings.deadline_policy(body.category)
-    due = rules.decision_due(filed_on, policy)
-    if due is not None:
-        session.add(
-            CaseDeadline(
-                id=uuid.uuid4(),
-                case_id=case.id,
-                unit_id=case.unit_id,
-                kind="decision",
-                due_on=due,
-                basis=DEADLINE_BASIS["decision"],
-            )
+    return unit, filed_on, handlers
+
+
+async def file_many(
+    session: AsyncSession, settings: Settings, caller: Caller, bodies: Sequence[CaseCreate]
+) -> list[Case | ProblemError]:
+    """立案 of several cases in the caller's transaction; an outcome per body, in order.
+
+    A body that fails a check gets its ProblemError and the others are filed: numbered,
+    their statutory deadlines opened, recorded on the timeline and emitted. Whatever the
+    batch size, that is a fixed number of statements — the checks' data in three queries,
+    one counter increment per unit and year, one INSERT per table, one for the events —
+    which is what makes a bulk import fast; ``file`` is the batch of one.
+    """
+    context = await _filing_context(session, caller, bodies)
+    outcomes: list[Case | ProblemError | None] = []
+    accepted: list[tuple[int, CaseCreate, Unit, date, list[uuid.UUID]]] = []
+    for index, body in enumerate(bodies):
+        try:
+            unit, filed_on, handlers = _check_filing(body, context, settings)
+        except ProblemError as problem:
+            outcomes.append(problem)
+            continue
+        if body.external_ref:  # a second body with the same reference in this batch is refused
+            context.taken_refs.add((unit.id, body.external_ref))
+        outcomes.append(None)
+        accepted.append((index, body, unit, filed_on, handlers))
+    if not accepted:
+        return outcomes  # type: ignore[return-value]
+    numbers = await _take_numbers(session, Counter((unit.id, on.year) for _, _, unit, on, _ in accepted))
+    filed: list[tuple[Case, list[uuid.UUID]]] = []
+    for index, body, unit, filed_on, handlers in accepted:
+        number = next(numbers[(unit.id, filed_on.year)])
+        case = Case(
+            id=uuid.uuid4(),
+            unit_id=unit.id,
+            case_year=filed_on.year,
+            case_number=number,
+            case_no=rules.format_case_no(
+                settings.case_no_format, short_name=unit.short_name, year=filed_on.year, number=number
+            ),
+            category=body.category,
+            title=body.title,
+            summary=body.summary,
+            party=body.party.model_dump(),
+            lead_handler_id=body.lead_handler_id,
+            co_handler_ids=handlers[1:],
+            is_major=body.is_major,
+            filed_on=filed_on,
+            external_ref=body.external_ref,
+            status="filed",
         )
-    await _timeline(session, case, caller, "filing", None, "filed", {"case_no": case.case_no})
+        outcomes[index] = case
+        filed.append((case, handlers))
+    session.add_all([case for case, _ in filed])
+    await session.flush()  # the cases first: deadlines and timeline entries refer to them
+    for case, _ in filed:
+        due = rules.decision_due(case.filed_on, settings.deadline_policy(case.category))
+        if due is not None:
+            session.add(
+                CaseDeadline(
+                    id=uuid.uuid4(),
+                    case_id=case.id,
+                    unit_id=case.unit_id,
+                    kind="decision",
+                    due_on=due,
+                    basis=DEADLINE_BASIS["decision"],
+                )
+            )
+        await _timeline(session, case, caller, "filing", None, "filed", {"case_no": case.case_no})
     await emit(
         session,
-        CaseFiled(
-            case_id=case.id,
-            case_no=case.case_no,
-            unit_id=case.unit_id,
-            category=case.category,
-            lead_handler_id=case.lead_handler_id,
-            handler_ids=handlers,
-            filed_on=filed_on,
-            is_major=case.is_major,
+        *(
+            CaseFiled(
+                case_id=case.id,
+                case_no=case.case_no,
+                unit_id=case.unit_id,
+                category=case.category,
+                lead_handler_id=case.lead_handler_id,
+                handler_ids=handlers,
+                filed_on=case.filed_on,
+                is_major=case.is_major,
+            )
+            for case, handlers in filed
         ),
     )
-    return case
+    return outcomes  # type: ignore[return-value]
+
+
+async def file(session: AsyncSession, settings: Settings, caller: Caller, body: CaseCreate) -> Case:
+    """立案 of one case: validate, number, open the statutory deadlines, record and emit."""
+    [outcome] = await file_many(session, settings, caller, [body])
+    if isinstance(outcome, ProblemError):
+        raise outcome
+    return outcome
 
 
 async def get_visible(session: AsyncSession, caller: Caller, case_id: uuid.UUID, *, lock: bool = False) -> Case:
