@@ -207,7 +207,9 @@ async def main(total: int, concurrency: int, import_size: int) -> dict:
             pool = await asyncpg.create_pool(url, min_size=concurrency, max_size=concurrency)
             # Let the relay publish the filings' events first, so that it does not take CPU
             # from the baselines (which would flatter the ratios).
-            while await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+            for _ in range(600):  # at most two minutes
+                if not await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+                    break
                 await asyncio.sleep(0.2)
             await pool.execute(
                 "CREATE TABLE bench_rows (id uuid PRIMARY KEY, unit_id uuid, title text, party jsonb, filed_on date)"

@@ -197,7 +197,7 @@ class AuditMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            caller = _caller_from(scope)
+            caller = await _caller_from(scope)
             entry = AuditEntry(
                 at=datetime.now(UTC),
                 actor=caller.sub if caller else None,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -134,6 +136,50 @@ def test_rs256_with_jwks_accepts_its_keys_only() -> None:
         other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         with pytest.raises(ProblemError):
             verifier.verify(jwt.encode(claims, other, algorithm="RS256", headers={"kid": "k1"}))
+    finally:
+        server.shutdown()
+
+
+async def test_rs256_key_fetch_never_blocks_the_event_loop() -> None:
+    """The JWK set is fetched over HTTP (cache expired, new key id): in a worker thread, so a
+    slow identity provider delays the requests that need the key, not every other one."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class SlowHandler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(0.5)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(jwks)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), SlowHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    try:
+        verifier = TokenVerifier(jwks_url=f"http://127.0.0.1:{server.server_port}/jwks.json")
+        claims = {"sub": "u1", "roles": ["auditor"], "unit_id": str(uuid.uuid4()), "exp": int(time.time()) + 600}
+        token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+        running = asyncio.create_task(ticker())
+        caller = await verifier.verify_header_async(f"Bearer {token}")
+        running.cancel()
+        assert caller.sub == "u1"
+        assert ticks >= 20, f"the loop ran only {ticks} times during a 0.5 s key fetch"
+        with pytest.raises(ProblemError) as refused:
+            await verifier.verify_header_async("Bearer not-a-jwt")
+        assert refused.value.code == "auth.invalid_token"
     finally:
         server.shutdown()
 

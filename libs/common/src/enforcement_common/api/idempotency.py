@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from enforcement_common.api.problems import ProblemError, problem_response
 from enforcement_common.api.tables import idempotency_keys
+from enforcement_common.auth.dependencies import current_caller
 
 log = structlog.get_logger(__name__)
 
@@ -36,18 +37,13 @@ _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _REPLAYED_HEADERS = {"content-type", "location", "etag", "content-language"}
 
 
-def _caller_from(scope: Scope):
-    """The verified caller, cached in request.state for the route's own dependency."""
-    request = Request(scope)
-    cached = getattr(request.state, "caller", None)
-    if cached is not None:
-        return cached
+async def _caller_from(scope: Scope):
+    """The verified caller (None when the token does not verify), cached in request.state
+    for the route's own dependency."""
     try:
-        caller = scope["app"].state.token_verifier.verify_header(request.headers.get("authorization"))
+        return await current_caller(Request(scope))
     except ProblemError:
         return None
-    request.state.caller = caller
-    return caller
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -85,7 +81,7 @@ class IdempotencyMiddleware:
                 request, 422, "idempotency.invalid_key", "Idempotency-Key must be 1–255 visible ASCII characters."
             )(scope, receive, send)
             return
-        caller = _caller_from(scope)
+        caller = await _caller_from(scope)
         if caller is None:  # not authenticated: nothing to scope the key to; the route answers 401
             await self.app(scope, receive, send)
             return

@@ -36,7 +36,8 @@ class PageParams(BaseModel):
     cursor: str | None = None
 
 
-def page_params(
+# async: a plain def dependency would be run in the thread pool, a thread hop per request.
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size (default 50, max 500)")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=1000, description="next_cursor of the previous page")] = None,
 ) -> PageParams:

@@ -21,11 +21,13 @@ from enforcement_common.auth.jwt import Caller
 bearer_scheme = HTTPBearer(auto_error=False, description="JWT with the claims of CONTRACT.md")
 
 
-def current_caller(request: Request) -> Caller:
+async def current_caller(request: Request) -> Caller:
+    """The verified caller, cached in request.state (the idempotency and audit middlewares
+    verify the token first on mutating requests)."""
     cached = getattr(request.state, "caller", None)
     if cached is not None:
         return cached
-    caller = request.app.state.token_verifier.verify_header(request.headers.get("authorization"))
+    caller = await request.app.state.token_verifier.verify_header_async(request.headers.get("authorization"))
     request.state.caller = caller
     return caller
 
@@ -34,10 +36,11 @@ def require_roles(*roles: str) -> Callable[..., Caller]:
     """Dependency: a verified caller holding at least one of ``roles`` (any role when none given)."""
     allowed = frozenset(roles)
 
-    def dependency(
+    # async: a plain def dependency would be run in the thread pool, a thread hop per request.
+    async def dependency(
         request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
     ) -> Caller:
-        caller = current_caller(request)
+        caller = await current_caller(request)
         if allowed and not caller.has_any(allowed):
             raise ProblemError(
                 403, "auth.forbidden", f"This action requires one of the roles: {', '.join(sorted(allowed))}."

@@ -8,8 +8,10 @@ configured. Every failure is a 401 problem with a stable code.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from pydantic import BaseModel, Field, ValidationError
@@ -81,9 +83,11 @@ class TokenVerifier:
         self.audience = audience or None
         self.leeway = leeway_seconds
 
-    def verify(self, token: str) -> Caller:
+    def verify(self, token: str, key: Any = None) -> Caller:
+        """Verify ``token``; with RS256, ``key`` is its signing key if already fetched."""
         try:
-            key = self._jwks.get_signing_key_from_jwt(token) if self._jwks else self._secret
+            if key is None:
+                key = self._jwks.get_signing_key_from_jwt(token) if self._jwks else self._secret
             payload = jwt.decode(
                 token,
                 key,
@@ -118,9 +122,28 @@ class TokenVerifier:
         )
 
     def verify_header(self, authorization: str | None) -> Caller:
-        if not authorization:
-            raise _unauthorized("auth.missing_token", "An Authorization: Bearer token is required.")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _unauthorized("auth.invalid_token", "The Authorization header must be 'Bearer <token>'.")
-        return self.verify(token.strip())
+        return self.verify(_bearer_token(authorization))
+
+    async def verify_header_async(self, authorization: str | None) -> Caller:
+        """As ``verify_header``, for the event loop: the JWK set is fetched over HTTP when its
+        cache expires or an unknown key id shows up, so with RS256 the key lookup runs in a
+        worker thread, never blocking the other requests. HS256 needs no I/O."""
+        token = _bearer_token(authorization)
+        if self._jwks is None:
+            return self.verify(token)
+        try:
+            key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+        except jwt.PyJWKClientError as exc:
+            raise _unauthorized("auth.invalid_token", f"No signing key for this token: {exc}") from exc
+        except jwt.PyJWTError as exc:  # a token too malformed to read its header
+            raise _unauthorized("auth.invalid_token", f"The token is not valid: {exc}") from exc
+        return self.verify(token, key)
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise _unauthorized("auth.missing_token", "An Authorization: Bearer token is required.")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("auth.invalid_token", "The Authorization header must be 'Bearer <token>'.")
+    return token.strip()
