@@ -30,6 +30,7 @@ from enforcement_common.events import (
     add_events,
     decode_envelope,
 )
+from enforcement_common.events.dead_letters import replay
 from enforcement_common.events.envelope import encode_envelope
 from enforcement_common.observability import event_context
 from enforcement_common.testing.events import (
@@ -198,6 +199,47 @@ async def test_poison_message_is_dead_lettered_and_the_following_are_processed(
     async with sessions() as session:
         outcome = await session.scalar(text("SELECT outcome FROM inbox WHERE event_id = :id"), {"id": good[1].id})
     assert outcome == "dead_lettered"
+
+
+async def test_a_dead_letter_is_skipped_on_redelivery_and_applied_once_when_replayed_after_the_fix(
+    sessions: async_sessionmaker[AsyncSession], example: type[ExampleHappened], kafka_bootstrap_servers: str
+) -> None:
+    fixed = False
+
+    async def handler(session: AsyncSession, event) -> None:
+        if event.data.seq == 2 and not fixed:
+            raise PermanentError("seq 2 needs a fix")
+        await record_effect(session, event)
+
+    await _publish_directly(sessions, example, kafka_bootstrap_servers, [("k", 1), ("k", 2), ("k", 3)])
+    group = f"g-{uuid.uuid4()}"
+    runner = make_runner(kafka_bootstrap_servers, sessions, example, group_id=group, handler=handler)
+    await run_consumer_until(runner, lambda: _count_is(sessions, 2))
+    async with sessions() as session:
+        parked = await session.scalar(text("SELECT event_id FROM inbox WHERE outcome = 'dead_lettered'"))
+    assert parked is not None
+
+    fixed = True
+    # A redelivery (another group reading the same records) does not apply it: same position.
+    again = make_runner(kafka_bootstrap_servers, sessions, example, group_id=f"g-{uuid.uuid4()}", handler=handler)
+    await run_consumer_until(again, lambda: _duplicates_seen(again, 3), what="all three redelivered, as duplicates")
+    assert sorted(s for _, s, _ in await fetch_effects(sessions)) == [1, 3]
+
+    # The replay publishes it to its topic again, at a new position: applied, once.
+    replay_group = f"replay-{uuid.uuid4()}"
+    report = await replay(kafka_bootstrap_servers, "case-service", idle_seconds=2, group_id=replay_group)
+    assert report.replayed >= 1
+    runner = make_runner(kafka_bootstrap_servers, sessions, example, group_id=group, handler=handler)
+    await run_consumer_until(runner, lambda: _count_is(sessions, 3))
+    assert sorted(s for _, s, _ in await fetch_effects(sessions)) == [1, 2, 3]
+    async with sessions() as session:
+        outcome = await session.scalar(text("SELECT outcome FROM inbox WHERE event_id = :id"), {"id": parked})
+    assert outcome == "processed"
+    assert (await replay(kafka_bootstrap_servers, "case-service", idle_seconds=2, group_id=replay_group)).replayed == 0
+
+
+async def _duplicates_seen(runner, expected: int) -> bool:
+    return runner.metrics.handled.labels(runner.group_id, "example.happened", "duplicate")._value.get() >= expected
 
 
 async def test_transient_failures_are_retried_until_they_pass(

@@ -35,7 +35,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pydantic import ValidationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -357,19 +357,35 @@ class ConsumerRunner:
                 backoff = min(backoff * 2, self.max_backoff)
 
     async def _apply(self, event: ReceivedEvent[Any], handler: Handler) -> bool:
-        """Inbox row and handler effect in one transaction; False when already handled."""
+        """Inbox row and handler effect in one transaction; False when already handled.
+
+        An event dead-lettered earlier counts as handled when the same record comes again
+        (a redelivery), but not when it comes from another position: that is a replay from
+        the dead-letter topic (``enforcement-dlq replay``), after the cause was fixed."""
+        record = event.record
+        row = insert(inbox).values(
+            event_id=event.envelope.id,
+            event_type=event.envelope.type,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
         async with self.sessions() as session, session.begin():
             inserted = await session.execute(
-                insert(inbox)
-                .values(
-                    event_id=event.envelope.id,
-                    event_type=event.envelope.type,
-                    topic=event.record.topic,
-                    partition=event.record.partition,
-                    offset=event.record.offset,
-                )
-                .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
-                .returning(inbox.c.event_id)
+                row.on_conflict_do_update(
+                    index_elements=[inbox.c.event_id],
+                    set_={
+                        "outcome": "processed",
+                        "topic": row.excluded.topic,
+                        "partition": row.excluded.partition,
+                        "offset": row.excluded.offset,
+                        "processed_at": func.now(),
+                    },
+                    where=(inbox.c.outcome == "dead_lettered")
+                    & tuple_(inbox.c.topic, inbox.c.partition, inbox.c.offset).is_distinct_from(
+                        tuple_(row.excluded.topic, row.excluded.partition, row.excluded.offset)
+                    ),
+                ).returning(inbox.c.event_id)
             )
             if inserted.first() is None:
                 return False
