@@ -6,13 +6,23 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from sqlalchemy import Column, DateTime, MetaData, Table, Uuid, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from enforcement_common.events import ConsumerRunner, DeadlineScanner
+from enforcement_common.events import ConsumerRunner, DeadlineScanner, OutboxRelay
 from enforcement_common.events.consumer import is_transient, known_fields
-from enforcement_common.testing.events import SOURCE, ExampleHappened
+from enforcement_common.testing.events import (
+    SOURCE,
+    ExampleHappened,
+    effects_count,
+    fetch_effects,
+    make_runner,
+    wait_for,
+    write_events,
+)
 
 
 async def test_a_consumer_whose_broker_is_unreachable_keeps_retrying_instead_of_dying(sessions) -> None:
@@ -91,3 +101,42 @@ async def test_one_failing_item_does_not_stop_the_deadline_scanner(
         assert await session.scalar(select(items.c.overdue_emitted_at).where(items.c.id == bad)) is None, (
             "left for a later scan"
         )
+
+
+async def test_database_connections_killed_under_the_relay_and_a_consumer_lose_and_dead_letter_nothing(
+    engine, sessions, example, database, kafka_bootstrap_servers
+) -> None:
+    """The pool does not ping connections before use: a connection killed under the relay or a
+    consumer fails one statement, which is retried as an outage, never blamed on the event."""
+    relay = OutboxRelay(engine, kafka_bootstrap_servers, service="events-test", poll_interval=0.2)
+    runner = make_runner(kafka_bootstrap_servers, sessions, example, group_id=f"g-{uuid.uuid4()}", max_attempts=1)
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(runner.run())]
+    try:
+        await write_events(sessions, example, [("k", 1), ("k", 2)])
+        await wait_for(lambda: _effects_are(sessions, 2), 60, "the first two applied")
+        admin = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        try:  # the writer's own pooled connection died too: its first statement fails, a retry works
+            await write_events(sessions, example, [("k", 3)])
+        except DBAPIError as exc:
+            assert exc.connection_invalidated
+            await write_events(sessions, example, [("k", 3)])
+        await write_events(sessions, example, [("k", 4)])
+        await wait_for(lambda: _effects_are(sessions, 4), 60, "the next two applied after the connections died")
+    finally:
+        relay.stop()
+        runner.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    assert [s for _, s, _ in await fetch_effects(sessions)] == [1, 2, 3, 4]
+    async with sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM inbox WHERE outcome = 'dead_lettered'")) == 0
+
+
+async def _effects_are(sessions, expected: int) -> bool:
+    return await effects_count(sessions) == expected
