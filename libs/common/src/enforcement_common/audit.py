@@ -21,6 +21,7 @@ import structlog
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +31,7 @@ from enforcement_common.api.problems import PROBLEM_CONTENT_TYPE
 from enforcement_common.api.tables import audit_log
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
+from enforcement_common.db import retry_on_dead_connection
 from enforcement_common.observability import current_correlation_id
 
 log = structlog.get_logger(__name__)
@@ -101,7 +103,8 @@ class AuditWriter:
     finish while a batch is being written queue up, and the next writer appends all of
     them in one transaction: one lock, one read of the chain's head, one INSERT and one
     commit for the whole group. Each request still waits until its own entry is
-    committed, so nothing is answered-and-forgotten that was not before.
+    committed, so nothing is answered-and-forgotten that was not before. An entry the
+    database refuses costs only itself: the group is then appended entry by entry.
     """
 
     def __init__(self, engine: AsyncEngine, max_batch: int = 500) -> None:
@@ -109,29 +112,57 @@ class AuditWriter:
         self.max_batch = max_batch
         self._queue: list[tuple[AuditEntry, asyncio.Future[None]]] = []
         self._turn = asyncio.Lock()
+        self._in_flight: asyncio.Future[None] | None = None
 
     async def append(self, entry: AuditEntry) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((entry, done))
         while not done.done():
             async with self._turn:
+                if self._in_flight is not None and not self._in_flight.done():
+                    # A writer cancelled mid-write (client gone) left its batch running: the
+                    # entry may be in it, and the chain's head moves only when it ends.
+                    await asyncio.shield(self._in_flight)
+                    continue
                 if done.done():
                     break
+                if not self._queue:  # every taken entry is resolved by its batch: cannot happen
+                    raise RuntimeError("audit entry neither queued nor written")
                 batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-                # Shielded: a request cancelled mid-write (client gone) must not abort the
-                # entries of the others in its batch.
-                await asyncio.shield(self._write(batch))
+                # Shielded: a request cancelled meanwhile must not abort the others' entries.
+                self._in_flight = asyncio.ensure_future(self._write(batch))
+                await asyncio.shield(self._in_flight)
         await done
 
     async def _write(self, batch: list[tuple[AuditEntry, asyncio.Future[None]]]) -> None:
         try:
-            await append(self.engine, *(entry for entry, _ in batch))
-        except Exception as exc:  # every request of the group learns that its entry failed
+            await self._append_group(batch)
+        except BaseException as exc:  # whatever happened, no request is left waiting
             for _, done in batch:
-                done.set_exception(exc)
+                if not done.done():
+                    done.set_exception(exc if isinstance(exc, Exception) else RuntimeError("audit write cancelled"))
+            if not isinstance(exc, Exception):
+                raise
+
+    async def _append_group(self, batch: list[tuple[AuditEntry, asyncio.Future[None]]]) -> None:
+        try:
+            await self._append(*(entry for entry, _ in batch))
+        except DBAPIError:
+            if len(batch) == 1:
+                raise
+            for entry, done in batch:  # find the refused entry; the others are recorded
+                try:
+                    await self._append(entry)
+                except Exception as exc:
+                    done.set_exception(exc)
+                else:
+                    done.set_result(None)
         else:
             for _, done in batch:
                 done.set_result(None)
+
+    async def _append(self, *entries: AuditEntry) -> None:
+        await retry_on_dead_connection(lambda: append(self.engine, *entries))
 
 
 class ChainReport(BaseModel):
@@ -200,20 +231,26 @@ class AuditMiddleware:
             caller = await _caller_from(scope)
             entry = AuditEntry(
                 at=datetime.now(UTC),
-                actor=caller.sub if caller else None,
-                actor_name=caller.name if caller else None,
+                actor=_storable(caller.sub) if caller else None,
+                actor_name=_storable(caller.name) if caller else None,
                 roles=sorted(caller.roles) if caller else [],
                 unit_id=str(caller.unit_id) if caller and caller.unit_id else None,
                 method=scope["method"],
-                path=scope["path"],
-                resource_id=_resource_id(scope, bytes(head), status),
+                path=_storable(scope["path"]),
+                resource_id=_storable(_resource_id(scope, bytes(head), status)),
                 status=status,
-                correlation_id=current_correlation_id(),
+                correlation_id=_storable(current_correlation_id()),
             )
             try:
                 await scope["app"].state.audit_writer.append(entry)
             except Exception as exc:  # never hide the response; but shout
                 log.error("audit_append_failed", error=repr(exc), method=entry.method, path=entry.path)
+
+
+def _storable(value: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL: a request path like ``/x%00`` is recorded with U+FFFD
+    in its place rather than not at all."""
+    return value.replace("\x00", "\ufffd") if value is not None else None
 
 
 def _resource_id(scope: Scope, body: bytes, status: int) -> str | None:

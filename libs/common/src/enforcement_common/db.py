@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+T = TypeVar("T")
 
 
 def create_engine(url: str, *, pool_size: int = 10, application_name: str = "") -> AsyncEngine:
@@ -35,3 +41,16 @@ async def ping(engine: AsyncEngine) -> None:
     """Round-trip one query; raises when the database cannot be reached."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+async def retry_on_dead_connection(operation: Callable[[], Awaitable[T]]) -> T:
+    """Run ``operation`` (which opens its own transactions), once more if it met a pooled
+    connection that had died (the pool is refreshed by then). For the platform's own
+    bookkeeping around a request — idempotency keys, the audit chain — whose first
+    statement is where a dead connection shows, before anything was done."""
+    try:
+        return await operation()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return await operation()

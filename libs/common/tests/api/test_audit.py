@@ -166,3 +166,61 @@ async def test_a_failed_group_append_fails_every_request_of_the_group(app, datab
     outcomes = await asyncio.gather(first, *group, return_exceptions=True)
     assert batches == [1, 5]
     assert all(isinstance(outcome, IntegrityError) for outcome in outcomes), outcomes
+
+
+def _entry(status: int, path: str = "/x") -> AuditEntry:
+    return AuditEntry(
+        at=datetime.now(UTC), actor="a", actor_name="", roles=[], unit_id=None, method="POST",
+        path=path, resource_id=None, status=status, correlation_id=None,
+    )  # fmt: skip
+
+
+async def _hold_chain_lock(database: str):
+    connection = await asyncpg.connect(libpq(database))
+    transaction = connection.transaction()
+    await transaction.start()
+    await connection.execute("SELECT pg_advisory_xact_lock($1)", AUDIT_LOCK)
+    return connection, transaction
+
+
+async def test_an_entry_the_database_refuses_costs_only_itself(app, database, client, auth_for) -> None:
+    writer = AuditWriter(app.state.engine)
+    connection = await asyncpg.connect(libpq(database))
+    try:
+        await connection.execute("ALTER TABLE audit_log ADD CONSTRAINT no_teapots CHECK (status <> 418) NOT VALID")
+    finally:
+        await connection.close()
+    connection, transaction = await _hold_chain_lock(database)
+    first = asyncio.ensure_future(writer.append(_entry(200)))
+    await asyncio.sleep(0.2)
+    group = [asyncio.ensure_future(writer.append(_entry(status))) for status in (201, 418, 202)]
+    await asyncio.sleep(0.1)
+    await transaction.commit()
+    await connection.close()
+    outcomes = await asyncio.gather(first, *group, return_exceptions=True)
+    assert [type(o).__name__ for o in outcomes] == ["NoneType", "NoneType", "IntegrityError", "NoneType"]
+    report = (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()
+    assert report == {"valid": True, "count": 3, "first_bad_id": None, "reason": None}
+
+
+async def test_a_writer_cancelled_mid_write_loses_no_entry_and_blocks_no_one(app, database, client, auth_for) -> None:
+    writer = AuditWriter(app.state.engine)
+    connection, transaction = await _hold_chain_lock(database)
+    cancelled = asyncio.ensure_future(writer.append(_entry(200)))  # takes its batch, waits in the database
+    await asyncio.sleep(0.2)
+    waiting = asyncio.ensure_future(writer.append(_entry(201)))
+    await asyncio.sleep(0.1)
+    cancelled.cancel()  # the client went away
+    await asyncio.sleep(0.1)
+    await transaction.commit()
+    await connection.close()
+    await asyncio.wait_for(waiting, 10)
+    rows = (await client.get(AUDIT, headers=auth_for("auditor"))).json()["items"]
+    assert [r["status"] for r in rows] == [200, 201], "the cancelled request's entry is recorded too"
+
+
+async def test_a_path_with_nul_is_recorded_with_a_replacement_character(client, auth_for) -> None:
+    response = await client.post("/api/v1/no%00such")
+    assert response.status_code in (401, 404)
+    rows = (await client.get(AUDIT, headers=auth_for("auditor"))).json()["items"]
+    assert [r["path"] for r in rows] == ["/api/v1/no\ufffdsuch"]

@@ -147,8 +147,11 @@ async def test_rs256_key_fetch_never_blocks_the_event_loop() -> None:
     jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     jwks = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
 
+    fetches = []
+
     class SlowHandler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            fetches.append(self.path)
             time.sleep(0.5)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -177,6 +180,8 @@ async def test_rs256_key_fetch_never_blocks_the_event_loop() -> None:
         running.cancel()
         assert caller.sub == "u1"
         assert ticks >= 20, f"the loop ran only {ticks} times during a 0.5 s key fetch"
+        # Then the cached set answers, in the loop, without fetching again.
+        assert (await verifier.verify_header_async(f"Bearer {token}")).sub == "u1" and len(fetches) == 1
         with pytest.raises(ProblemError) as refused:
             await verifier.verify_header_async("Bearer not-a-jwt")
         assert refused.value.code == "auth.invalid_token"

@@ -25,21 +25,43 @@ async def test_validation_error_is_422_with_a_field_list(client, auth_for) -> No
     assert sorted(tuple(e["loc"]) for e in body["errors"]) == [("body", "title"), ("body", "unit_id")]
 
 
+async def _kill_connections(database: str) -> int:
+    admin = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return await admin.fetchval(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t"
+        )
+    finally:
+        await admin.close()
+
+
+async def test_an_idempotent_post_over_dead_pooled_connections_goes_through_and_replays(
+    client, make_note, auth_for, units, database
+) -> None:
+    """The key's claim meets the dead connection first and is retried on a fresh one (the
+    pool is refreshed by then), so the request, its stored response and its audit entry
+    all go through."""
+    await make_note("before")
+    assert await _kill_connections(database) >= 1
+    headers = {**auth_for("officer"), "Idempotency-Key": "after-the-restart"}
+    body = {"unit_id": str(units["A"]), "title": "after"}
+    first = await client.post(NOTES, json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    again = await client.post(NOTES, json=body, headers=headers)
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    audit = (await client.get("/api/v1/audit", headers=auth_for("auditor"))).json()["items"]
+    assert [r["status"] for r in audit] == [201, 201, 201]
+
+
 async def test_a_lost_database_connection_is_a_retryable_503_and_the_next_request_works(
     client, make_note, auth_for, database
 ) -> None:
     """No pre-ping on checkout (it costs three round trips): a connection that died answers
     503 once, the pool is refreshed, and the retry goes through."""
     await make_note("before")  # the pool now holds a connection
-    admin = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        terminated = await admin.fetchval(
-            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t"
-        )
-    finally:
-        await admin.close()
-    assert terminated >= 1
+    assert await _kill_connections(database) >= 1
     lost = await client.get(NOTES, headers=auth_for("officer"))
     assert lost.status_code == 503, lost.text
     assert lost.json()["code"] == "service.database_unavailable" and lost.headers["retry-after"] == "1"

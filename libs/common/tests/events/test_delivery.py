@@ -85,6 +85,34 @@ async def test_round_trip_write_outbox_kafka_consumer_effect(
     assert [s for a, s, _ in effects if a == "a"] == [1, 2]
 
 
+@pytest.mark.parametrize("many", [False, True], ids=["add_event", "add_events"])
+async def test_a_second_writer_of_a_key_waits_until_the_first_commits(
+    sessions: async_sessionmaker[AsyncSession], example: type[ExampleHappened], many: bool
+) -> None:
+    """Per key, outbox id order must be commit order (the relay publishes in id order): a
+    writer of a key whose earlier event is not committed yet waits for that commit."""
+    async with sessions() as first:
+        await first.begin()
+        await add_event(first, example(aggregate_id="w", seq=1), source=SOURCE)
+
+        async def second() -> None:
+            async with sessions() as session, session.begin():
+                if many:
+                    events = [example(aggregate_id="other", seq=1), example(aggregate_id="w", seq=2)]
+                    await add_events(session, events, source=SOURCE)
+                else:
+                    await add_event(session, example(aggregate_id="w", seq=2), source=SOURCE)
+
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.5)
+        assert not waiting.done(), "the second writer went ahead of an uncommitted first"
+        await first.commit()
+    await asyncio.wait_for(waiting, 10)
+    async with sessions() as session:
+        rows = (await session.execute(text("SELECT payload FROM outbox WHERE key = 'w' ORDER BY id"))).scalars().all()
+    assert [row["data"]["seq"] for row in rows] == [1, 2]
+
+
 async def test_several_events_in_one_call_keep_their_order_per_key(
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],
@@ -211,31 +239,58 @@ async def test_a_dead_letter_is_skipped_on_redelivery_and_applied_once_when_repl
             raise PermanentError("seq 2 needs a fix")
         await record_effect(session, event)
 
+    def parked(records):
+        return [r for r in records if dict(r.headers).get("dlq_source_topic") == example.topic.encode()]
+
+    async def parked_count(expected: int) -> None:
+        await read_topic(kafka_bootstrap_servers, "case-service.dlq", 0, until=lambda rs: len(parked(rs)) >= expected)
+
     await _publish_directly(sessions, example, kafka_bootstrap_servers, [("k", 1), ("k", 2), ("k", 3)])
     group = f"g-{uuid.uuid4()}"
-    runner = make_runner(kafka_bootstrap_servers, sessions, example, group_id=group, handler=handler)
-    await run_consumer_until(runner, lambda: _count_is(sessions, 2))
-    async with sessions() as session:
-        parked = await session.scalar(text("SELECT event_id FROM inbox WHERE outcome = 'dead_lettered'"))
-    assert parked is not None
+    await run_consumer_until(
+        make_runner(kafka_bootstrap_servers, sessions, example, group_id=group, handler=handler),
+        lambda: _count_is(sessions, 2),
+    )
+    await parked_count(1)
 
+    # A redelivery (the same records read again) does not apply it, even once it could be.
     fixed = True
-    # A redelivery (another group reading the same records) does not apply it: same position.
     again = make_runner(kafka_bootstrap_servers, sessions, example, group_id=f"g-{uuid.uuid4()}", handler=handler)
     await run_consumer_until(again, lambda: _duplicates_seen(again, 3), what="all three redelivered, as duplicates")
     assert sorted(s for _, s, _ in await fetch_effects(sessions)) == [1, 3]
 
-    # The replay publishes it to its topic again, at a new position: applied, once.
+    # Replayed before the fix: it fails again and is parked again — and the replay does not chase it.
+    fixed = False
     replay_group = f"replay-{uuid.uuid4()}"
-    report = await replay(kafka_bootstrap_servers, "case-service", idle_seconds=2, group_id=replay_group)
-    assert report.replayed >= 1
+    assert (await replay(kafka_bootstrap_servers, "case-service", group_id=replay_group)).replayed >= 1
     runner = make_runner(kafka_bootstrap_servers, sessions, example, group_id=group, handler=handler)
-    await run_consumer_until(runner, lambda: _count_is(sessions, 3))
+    task = asyncio.create_task(runner.run())
+    try:
+        await parked_count(2)
+    finally:
+        runner.stop()
+        await task
+
+    # After the fix, the next replay is applied, once, by the group that parked it only.
+    fixed = True
+    assert (await replay(kafka_bootstrap_servers, "case-service", group_id=replay_group)).replayed == 1
+    await run_consumer_until(
+        make_runner(kafka_bootstrap_servers, sessions, example, group_id=group, handler=handler),
+        lambda: _count_is(sessions, 3),
+    )
     assert sorted(s for _, s, _ in await fetch_effects(sessions)) == [1, 2, 3]
     async with sessions() as session:
-        outcome = await session.scalar(text("SELECT outcome FROM inbox WHERE event_id = :id"), {"id": parked})
-    assert outcome == "processed"
-    assert (await replay(kafka_bootstrap_servers, "case-service", idle_seconds=2, group_id=replay_group)).replayed == 0
+        outcomes = (await session.execute(text("SELECT outcome FROM inbox"))).scalars().all()
+    assert sorted(outcomes) == ["processed"] * 3
+    other = make_runner(kafka_bootstrap_servers, sessions, example, group_id=f"g-{uuid.uuid4()}", handler=handler)
+    await run_consumer_until(
+        other, lambda: _replays_ignored(other, 2), what="another group ignores the replays meant for the first"
+    )
+    assert (await replay(kafka_bootstrap_servers, "case-service", group_id=replay_group)).replayed == 0
+
+
+async def _replays_ignored(runner, expected: int) -> bool:
+    return runner.metrics.handled.labels(runner.group_id, "replay", "ignored")._value.get() >= expected
 
 
 async def _duplicates_seen(runner, expected: int) -> bool:

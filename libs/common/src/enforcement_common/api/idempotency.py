@@ -23,12 +23,14 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from enforcement_common.api.problems import ProblemError, problem_response
 from enforcement_common.api.tables import idempotency_keys
 from enforcement_common.auth.dependencies import current_caller
+from enforcement_common.db import retry_on_dead_connection
 
 log = structlog.get_logger(__name__)
 
@@ -93,7 +95,18 @@ class IdempotencyMiddleware:
             b"\0".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()
         engine = scope["app"].state.engine
-        claim = await self._claim(engine, caller.sub, key, digest)
+        try:
+            claim = await retry_on_dead_connection(lambda: self._claim(engine, caller.sub, key, digest))
+        except DBAPIError as exc:  # the database is unreachable: nothing was done, say so
+            if not exc.connection_invalidated and not isinstance(exc, OperationalError | InterfaceError):
+                raise
+            log.warning("idempotency_claim_failed", error=repr(exc))
+            response = problem_response(
+                Request(scope), 503, "service.database_unavailable", "The database is unreachable; retry the request."
+            )
+            response.headers["Retry-After"] = "1"
+            await response(scope, receive, send)
+            return
         if claim is not None:
             await claim(scope, receive, send)
             return
@@ -123,26 +136,27 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_body, capture)
         except BaseException:
-            await self._release(engine, caller.sub, key)
+            await retry_on_dead_connection(lambda: self._release(engine, caller.sub, key))
             raise
         if status >= 500:
-            await self._release(engine, caller.sub, key)
+            await retry_on_dead_connection(lambda: self._release(engine, caller.sub, key))
             return
         kept = {
             k.decode("latin-1"): v.decode("latin-1")
             for k, v in headers
             if k.decode("latin-1").lower() in _REPLAYED_HEADERS
         }
+        # Retried on a dead connection: were the response not stored, the key would be free
+        # again once its lease expired, and a late retry would repeat the effect.
+        await retry_on_dead_connection(lambda: self._store(engine, caller.sub, key, status, kept, b"".join(chunks)))
+
+    async def _store(self, engine, caller: str, key: str, status: int, headers: dict[str, str], body: bytes) -> None:
         async with engine.begin() as connection:
             await connection.execute(
                 update(idempotency_keys)
-                .where(idempotency_keys.c.caller == caller.sub, idempotency_keys.c.key == key)
+                .where(idempotency_keys.c.caller == caller, idempotency_keys.c.key == key)
                 .values(
-                    state="done",
-                    status=status,
-                    headers=kept,
-                    body=b"".join(chunks),
-                    expires_at=datetime.now(UTC) + self.ttl,
+                    state="done", status=status, headers=headers, body=body, expires_at=datetime.now(UTC) + self.ttl
                 )
             )
 

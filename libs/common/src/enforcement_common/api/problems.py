@@ -238,8 +238,10 @@ def constraint_problem(exc: BaseException) -> tuple[int, str, str]:
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if getattr(exc, "connection_invalidated", False):
-        # The database restarted or the connection dropped: nothing was committed, the pool
-        # has been refreshed, and a retry (with the same Idempotency-Key) will go through.
+        # The database restarted or the connection dropped. Typically on the request's first
+        # statement, over a pooled connection that had died (there is no pre-ping): nothing
+        # was done, the pool is refreshed and a retry goes through. (Lost during COMMIT, the
+        # outcome is unknown; a retry with the same Idempotency-Key is still the safe move.)
         log.warning("database_connection_lost", error=repr(exc))
         response = problem_response(
             request, 503, "service.database_unavailable", "The database connection was lost; retry the request."

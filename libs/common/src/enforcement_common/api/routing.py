@@ -30,6 +30,6 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: problem("Missing or invalid token"),
     403: problem("Role not allowed"),
     422: problem("Invalid request, or refused by a rule (see basis)"),
-    503: problem("The database connection was lost; nothing was done — retry after Retry-After seconds"),
+    503: problem("The database connection was lost — retry after Retry-After seconds, with the same Idempotency-Key"),
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("Not found, or outside your unit scope")}

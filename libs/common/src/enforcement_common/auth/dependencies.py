@@ -27,7 +27,14 @@ async def current_caller(request: Request) -> Caller:
     cached = getattr(request.state, "caller", None)
     if cached is not None:
         return cached
-    caller = await request.app.state.token_verifier.verify_header_async(request.headers.get("authorization"))
+    refused = getattr(request.state, "auth_refused", None)
+    if refused is not None:  # verified once already, in vain: no second verification (nor key fetch)
+        raise refused
+    try:
+        caller = await request.app.state.token_verifier.verify_header_async(request.headers.get("authorization"))
+    except ProblemError as exc:
+        request.state.auth_refused = exc
+        raise
     request.state.caller = caller
     return caller
 

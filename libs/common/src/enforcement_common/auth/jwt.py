@@ -132,12 +132,23 @@ class TokenVerifier:
         if self._jwks is None:
             return self.verify(token)
         try:
-            key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+            key = self._cached_signing_key(token) or await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
         except jwt.PyJWKClientError as exc:
             raise _unauthorized("auth.invalid_token", f"No signing key for this token: {exc}") from exc
-        except jwt.PyJWTError as exc:  # a token too malformed to read its header
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:  # a token too malformed to read its header
             raise _unauthorized("auth.invalid_token", f"The token is not valid: {exc}") from exc
         return self.verify(token, key)
+
+    def _cached_signing_key(self, token: str) -> Any:
+        """The token's key when the cached JWK set is fresh and holds it — the usual case,
+        answered without a thread hop; None when a fetch may be needed."""
+        assert self._jwks is not None
+        cache = self._jwks.jwk_set_cache
+        jwk_set = cache.get() if cache is not None else None
+        if jwk_set is None:
+            return None
+        kid = jwt.get_unverified_header(token).get("kid")
+        return next((k for k in jwk_set.keys if k.key_id == kid and k.public_key_use in ("sig", None)), None)
 
 
 def _bearer_token(authorization: str | None) -> str:

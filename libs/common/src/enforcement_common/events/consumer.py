@@ -65,6 +65,10 @@ class ReceivedEvent(Generic[E]):
 
 Handler = Callable[[AsyncSession, ReceivedEvent[Any]], Awaitable[None]]
 
+#: Header of a dead letter published again by ``enforcement-dlq replay``: the consumer group
+#: that parked it, the only one that applies the replay.
+REPLAY_FOR_GROUP_HEADER = "replay_for_group"
+
 
 def is_transient(exc: BaseException) -> bool:
     """Failures of the infrastructure rather than of the event: worth retrying indefinitely."""
@@ -305,6 +309,11 @@ class ConsumerRunner:
             self._in_flight = None
 
     async def _process(self, record: ConsumerRecord) -> None:
+        replay_for = next((v.decode() for k, v in record.headers or () if k == REPLAY_FOR_GROUP_HEADER), None)
+        if replay_for is not None and replay_for != self.group_id:
+            # A dead letter replayed for another consumer group: not this one's to apply again.
+            self.metrics.handled.labels(self.group_id, "replay", "ignored").inc()
+            return
         try:
             envelope = decode_envelope(record.value)
         except (ValueError, ValidationError) as exc:
@@ -438,7 +447,13 @@ class ConsumerRunner:
                         offset=record.offset,
                         outcome="dead_lettered",
                     )
-                    .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
+                    # A replayed record that fails again: remember its position, so that a
+                    # redelivery of it is skipped too (and a later replay is not).
+                    .on_conflict_do_update(
+                        index_elements=[inbox.c.event_id],
+                        set_={"topic": record.topic, "partition": record.partition, "offset": record.offset},
+                        where=inbox.c.outcome == "dead_lettered",
+                    )
                 )
 
     # --- offsets, lag, housekeeping ------------------------------------------------

@@ -49,14 +49,19 @@ async def add_events(
     session: AsyncSession | AsyncConnection, events: Sequence[EventData], *, source: str
 ) -> list[Envelope]:
     """Write several events, in order, in two statements whatever their number: the writer
-    locks of all their keys (taken in key order, so two writers never wait on each other
-    crosswise), then one multi-row INSERT whose ids follow the list's order."""
+    locks of all their keys, then one multi-row INSERT whose ids follow the list's order.
+    The locks are taken in the order of their lock keys (the hashes), so two writers never
+    wait on each other crosswise."""
     if len(events) <= 1:
         return [await add_event(session, data, source=source) for data in events]
     envelopes = [build_envelope(data, source=source) for data in events]
     await session.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, hashtext(key)) FROM unnest(CAST(:keys AS text[])) AS key"),
-        {"namespace": WRITER_LOCK_NAMESPACE, "keys": sorted({envelope.subject for envelope in envelopes})},
+        text(
+            "SELECT pg_advisory_xact_lock(:namespace, lock_key) FROM "
+            "(SELECT DISTINCT hashtext(key) AS lock_key FROM unnest(CAST(:keys AS text[])) AS key "
+            "ORDER BY lock_key) AS ordered"
+        ),
+        {"namespace": WRITER_LOCK_NAMESPACE, "keys": [envelope.subject for envelope in envelopes]},
     )
     await session.execute(
         insert(outbox), [_row(data, envelope) for data, envelope in zip(events, envelopes, strict=True)]
