@@ -144,8 +144,7 @@ class World:
         )
 
 
-@pytest.fixture
-async def world(client) -> World:
+async def build_world(client: httpx.AsyncClient) -> World:
     w = World(client)
     await w.unit("XC", "county", short_name="县")
     await w.unit("T1", "township", "XC", short_name="城关")
@@ -158,6 +157,17 @@ async def world(client) -> World:
     await w.officer("无证", "T1", certified=False)
     await w.officer("过期", "T1", expires_on=shanghai_today() - timedelta(days=1))
     return w
+
+
+@pytest.fixture
+async def world(client) -> World:
+    return await build_world(client)
+
+
+@pytest.fixture
+def make_world():
+    """The same county on another client (an app built with other settings)."""
+    return build_world
 
 
 @pytest.fixture

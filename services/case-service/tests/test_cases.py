@@ -4,9 +4,11 @@ the lifecycle state machine, scope, numbering, remedies and the emitted events."
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
+import httpx
 import jsonschema
 from sqlalchemy import text
 
@@ -77,6 +79,55 @@ async def test_CASE_9_decision_and_service_deadlines(world) -> None:
     assert {d["kind"]: d["status"] for d in served["deadlines"]} == {"decision": "met", "service": "met"}
     license_case = (await world.file(category="license", handlers=("甲",))).json()
     assert license_case["deadlines"] == [], "no statutory decision period for licences by default"
+
+
+async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for_it(
+    database, app_builder, make_world
+) -> None:
+    """Working days of a year whose holiday schedule is not published cannot be counted: the
+    decision is recorded all the same, its service deadline awaits the calendar (no invented
+    date, no overdue event), and its day is counted once the calendar covers it."""
+    from case_service.cases.deadlines import count_awaited_days, scanner
+    from case_service.config import Settings
+
+    beyond = json.dumps({"penalty": {"service_days": 2000}})  # working days far past any published calendar
+    app = app_builder(database, deadline_policy_json=beyond)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://case.test") as client,
+    ):
+        world = await make_world(client)
+        case = (await world.file()).json()
+        await world.act(case["id"], "investigation")
+        decision = {
+            "decision_type": "罚款",
+            "fine_amount": "100",
+            "decided_on": today().isoformat(),
+            "legal_basis": "x",
+        }
+        decided = await world.act(case["id"], "decision", decision)
+        assert decided.status_code == 200, decided.text
+        service = {d["kind"]: d for d in decided.json()["deadlines"]}["service"]
+        assert service == {
+            "kind": "service", "due_on": None, "status": "awaiting_calendar", "met_on": None, "basis": ["CASE-9"]
+        }  # fmt: skip
+        assert await scanner(60).scan_once(app.state.sessions) == 0
+        assert await count_awaited_days(app.state.sessions, app.state.settings) == 0, "still not countable"
+        # The calendar now covers the period (stood in for by a policy whose days it covers).
+        covered = Settings(**{**app.state.settings.model_dump(), "deadline_policy_json": ""})
+        assert await count_awaited_days(app.state.sessions, covered) == 1
+        read = (await client.get(f"/api/v1/cases/{case['id']}", headers=world.as_officer("T1"))).json()
+        service = {d["kind"]: d for d in read["deadlines"]}["service"]
+        expected = rules.service_due(today(), rules.DEFAULT_DEADLINES["penalty"])
+        assert service["due_on"] == expected.isoformat() and service["status"] == "open"
+
+
+def test_CASE_9_uncountable_days_are_none_not_an_error() -> None:
+    policy = rules.DeadlinePolicy(90, "calendar", 7, "working")
+    assert rules.service_due(date(2099, 6, 1), policy) is None
+    assert rules.decision_due(date(2099, 6, 1), policy) == date(2099, 8, 30), "calendar days need no holiday list"
+    assert rules.deadline_status(None, None, date(2099, 6, 2)) == "awaiting_calendar"
+    assert rules.deadline_status(None, date(2099, 6, 2), date(2099, 6, 3)) == "met"
 
 
 async def test_CASE_9_overdue_deadline_is_emitted_exactly_once(world, app) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from case_service.cases.deadlines import scanner
+from case_service.cases.deadlines import count_awaited_days, scanner
 from case_service.cases.imports import CaseImportItem
 from case_service.cases.routes import router as cases_router
 from case_service.config import Settings
@@ -15,6 +15,7 @@ from case_service.units.routes import router as units_router
 from enforcement_common.app import create_service_app
 from enforcement_common.cli import service_main
 from enforcement_common.events import ConsumerRunner
+from enforcement_common.events.workers import Periodic
 
 #: The service's folder: alembic.ini and migrations/ live there.
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,9 @@ async def start_workers(app: FastAPI) -> None:
     app.state.workers.start("case-service-sanctions", runner.run(), runner.stop)
     deadlines = scanner(settings.deadline_scan_interval_seconds)
     app.state.workers.start("case-service-deadlines", deadlines.run(app.state.sessions), deadlines.stop)
+    # Last days that waited for a holiday calendar: counted once a calendar update covers them.
+    awaited = Periodic("case-deadline-days", 3600, lambda: count_awaited_days(app.state.sessions, settings))
+    app.state.workers.start("case-service-deadline-days", awaited.run(), awaited.stop)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -159,7 +159,8 @@ class CaseDeadline(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"))
     kind: Mapped[str] = mapped_column(Text)  # decision | service
-    due_on: Mapped[date] = mapped_column(Date)
+    # Null while the holiday calendar does not cover the period (working days cannot be counted yet).
+    due_on: Mapped[date | None] = mapped_column(Date)
     met_on: Mapped[date | None] = mapped_column(Date)
     basis: Mapped[list[str]] = mapped_column(ARRAY(Text))
     overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

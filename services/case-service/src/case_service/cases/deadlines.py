@@ -1,13 +1,16 @@
-"""The deadline scanner: one ``case.deadline_overdue`` per statutory deadline missed (CASE-9)."""
+"""The deadline scanner: one ``case.deadline_overdue`` per statutory deadline missed (CASE-9);
+and the counting of last days that had to wait for the year's holiday calendar."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from case_service.cases import rules
 from case_service.common import SERVICE
+from case_service.config import Settings
 from case_service.models import Case, CaseDeadline
 from enforcement_common.calendar import local_date
 from enforcement_common.contracts.case import CaseDeadlineOverdue
@@ -44,3 +47,28 @@ async def on_due(session: AsyncSession, deadline: CaseDeadline, now: datetime) -
 
 def scanner(interval: float) -> DeadlineScanner:
     return DeadlineScanner("case-deadlines", SERVICE, due, on_due, interval=interval)
+
+
+async def count_awaited_days(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    """Deadlines whose last day could not be counted (working days of a year whose holiday
+    calendar was not published yet): count them now where the calendar covers them. Run
+    periodically, so a calendar update (a new ``chinesecalendar`` release) fills them in."""
+    filled = 0
+    async with sessions() as session, session.begin():
+        rows = (
+            await session.execute(
+                select(CaseDeadline, Case)
+                .join(Case, Case.id == CaseDeadline.case_id)
+                .where(CaseDeadline.due_on.is_(None))
+                .with_for_update(of=CaseDeadline, skip_locked=True)
+                .limit(1000)
+            )
+        ).all()
+        for deadline, case in rows:
+            policy = settings.deadline_policy(case.category)
+            if deadline.kind == "decision":
+                deadline.due_on = rules.decision_due(case.filed_on, policy)
+            elif case.decided_on is not None:
+                deadline.due_on = rules.service_due(case.decided_on, policy)
+            filled += deadline.due_on is not None
+    return filled

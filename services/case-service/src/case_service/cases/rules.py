@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from enforcement_common.calendar import DayKind, due_date
+from enforcement_common.calendar import CalendarNotCovered, DayKind, due_date
 
 Status = Literal[
     "filed",
@@ -162,19 +162,36 @@ DEFAULT_DEADLINES: dict[str, DeadlinePolicy] = {
 }
 
 
+def has_decision_deadline(policy: DeadlinePolicy) -> bool:
+    return policy.decision_days is not None
+
+
 def decision_due(filed_on: date, policy: DeadlinePolicy) -> date | None:
-    if policy.decision_days is None:
+    """The last day to decide, or None while working days cannot be counted yet (the holiday
+    calendar does not cover the period: the deadline exists, its day is filled in later)."""
+    assert policy.decision_days is not None
+    return _due_or_none(filed_on, policy.decision_days, policy.decision_day_kind)
+
+
+def service_due(decided_on: date, policy: DeadlinePolicy) -> date | None:
+    """The last day to serve the decision, or None while the calendar does not cover it."""
+    return _due_or_none(decided_on, policy.service_days, policy.service_day_kind)
+
+
+def _due_or_none(start: date, days: int, kind: DayKind) -> date | None:
+    try:
+        return due_date(start, days, kind)
+    except CalendarNotCovered:
         return None
-    return due_date(filed_on, policy.decision_days, policy.decision_day_kind)
 
 
-def service_due(decided_on: date, policy: DeadlinePolicy) -> date:
-    return due_date(decided_on, policy.service_days, policy.service_day_kind)
-
-
-def deadline_status(due_on: date, met_on: date | None, today: date) -> Literal["open", "met", "overdue"]:
+def deadline_status(
+    due_on: date | None, met_on: date | None, today: date
+) -> Literal["open", "met", "overdue", "awaiting_calendar"]:
     if met_on is not None:
         return "met"
+    if due_on is None:
+        return "awaiting_calendar"
     return "overdue" if today > due_on else "open"
 
 

@@ -45,8 +45,12 @@ class CaseCreate(BaseModel):
 
 class Deadline(BaseModel):
     kind: Literal["decision", "service"]
-    due_on: date
-    status: Literal["open", "met", "overdue"]
+    due_on: date | None = Field(
+        description="the last day; null (status awaiting_calendar) while the working days of the period "
+        "cannot be counted because the holiday calendar for that year is not published yet — filled in "
+        "as soon as it is"
+    )
+    status: Literal["open", "met", "overdue", "awaiting_calendar"]
     met_on: date | None
     basis: list[str]
 

@@ -288,15 +288,15 @@ async def file_many(
     session.add_all([case for case, _ in filed])
     await session.flush()  # the cases first: deadlines and timeline entries refer to them
     for case, _ in filed:
-        due = rules.decision_due(case.filed_on, settings.deadline_policy(case.category))
-        if due is not None:
+        policy = settings.deadline_policy(case.category)
+        if rules.has_decision_deadline(policy):
             session.add(
                 CaseDeadline(
                     id=uuid.uuid4(),
                     case_id=case.id,
                     unit_id=case.unit_id,
                     kind="decision",
-                    due_on=due,
+                    due_on=rules.decision_due(case.filed_on, policy),
                     basis=DEADLINE_BASIS["decision"],
                 )
             )
