@@ -76,6 +76,18 @@ async def test_ndjson_and_limits(world, client, as_headers) -> None:
     ndjson = "\n".join(json.dumps(item(world, f"N-{i}")) for i in range(3)).encode()
     response = await client.post(IMPORT, content=ndjson, headers={**platform, "content-type": "application/x-ndjson"})
     assert response.status_code == 200 and response.json()["summary"]["created"] == 3
+    # A line that is not JSON is that item's error; the lines around it are imported.
+    lines = [json.dumps(item(world, "N-10")), '{"unit_id": ', "", json.dumps(item(world, "N-11"))]
+    mixed = await client.post(
+        IMPORT, content="\n".join(lines).encode(), headers={**platform, "content-type": "application/x-ndjson"}
+    )
+    assert [(r["index"], r["outcome"]) for r in mixed.json()["results"]] == [
+        (0, "created"),
+        (1, "error"),
+        (2, "created"),
+    ]
+    assert mixed.json()["results"][1]["problem"]["code"] == "request.malformed_json"
+    assert "Line 2" in mixed.json()["results"][1]["problem"]["detail"]
     assert (
         await client.post(IMPORT, content=b"[{", headers={**platform, "content-type": "application/json"})
     ).status_code == 400

@@ -11,6 +11,7 @@ its own savepoint, and the import commits chunk by chunk so it holds no lock for
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -66,11 +67,27 @@ class ImportReport(BaseModel):
     results: list[ImportResult]
 
 
+@dataclass(frozen=True)
+class MalformedLine:
+    """An NDJSON line that is not JSON: an error of that item, not of the whole call."""
+
+    line: int
+    error: str
+
+
+def _ndjson_item(number: int, line: str) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError as exc:
+        return MalformedLine(number, str(exc))
+
+
 def parse_items(body: bytes, media_type: str) -> list[Any]:
     """A JSON array, or one JSON object per line (NDJSON); 400/413 problems otherwise."""
     try:
         if media_type == "application/x-ndjson":
-            items = [json.loads(line) for line in body.decode("utf-8").splitlines() if line.strip()]
+            lines = body.decode("utf-8").splitlines()
+            items = [_ndjson_item(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
         else:
             items = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -108,6 +125,20 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
     results: list[ImportResult] = []
     parsed: list[tuple[int, CaseImportItem]] = []
     for index, raw in enumerate(raw_items):
+        if isinstance(raw, MalformedLine):
+            results.append(
+                ImportResult(
+                    index=index,
+                    external_ref=None,
+                    outcome="error",
+                    problem={
+                        "status": 400,
+                        "code": "request.malformed_json",
+                        "detail": f"Line {raw.line} is not JSON: {raw.error}",
+                    },
+                )
+            )
+            continue
         try:
             parsed.append((index, CaseImportItem.model_validate(raw)))
         except ValidationError as exc:
