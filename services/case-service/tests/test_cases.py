@@ -524,3 +524,28 @@ async def test_explicit_nulls_and_unknown_references_are_4xx_not_500(world, clie
         "attendee_ids": [],
     }
     assert (await client.post("/api/v1/trainings", json=training, headers=admin)).status_code == 404
+
+
+async def test_CASE_3_a_handler_suspended_after_filing_no_longer_acts_on_the_case(
+    world, client, jwt_secret, as_headers
+) -> None:
+    case = (await world.file(handlers=("甲", "乙"))).json()
+
+    def officer(name: str) -> dict[str, str]:
+        token = mint_token(
+            roles=["officer"], unit_id=world.units["T1"], officer_id=world.officers[name], secret=jwt_secret
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    bureau = as_headers("justice_bureau", unit=world.units["XC"])
+    suspended = await client.post(
+        f"/api/v1/officers/{world.officers['甲']}/qualification",
+        json={"action": "suspend", "reason": "年度评查不合格三件", "basis": ["REV-8"]},
+        headers=bureau,
+    )
+    assert suspended.status_code == 200, suspended.text
+    refused = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer("甲"))
+    assert refused.status_code == 422 and refused.json()["code"] == "case.handler_not_qualified"
+    assert refused.json()["basis"] == ["CASE-3"]
+    allowed = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer("乙"))
+    assert allowed.status_code == 200, "the other, certified handler goes on"

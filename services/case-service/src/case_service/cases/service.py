@@ -366,6 +366,23 @@ def _check_actor(caller: Caller, case: Case, action: str) -> None:
         )
 
 
+async def _check_acting_handler(session: AsyncSession, caller: Caller, case: Case) -> None:
+    """CASE-3 at every step, not only at filing: a handler whose certificate has since expired,
+    or who was suspended or revoked (REV-8, ERR-11), no longer acts on the case."""
+    if caller.officer_id is None or caller.officer_id not in handler_ids(case):
+        return
+    officer = await session.get(Officer, caller.officer_id)
+    status = status_of(officer) if officer is not None else "uncertified"
+    if status != "active":
+        raise ProblemError(
+            422,
+            "case.handler_not_qualified",
+            f"You hold no valid, unsuspended certificate ({status}); another handler acts on this case.",
+            basis=["CASE-3"],
+            handlers=[str(caller.officer_id)],
+        )
+
+
 def _check_dates_not_in_future(body: Any) -> None:
     now = today()
     for field in DATE_FIELDS:
@@ -409,6 +426,7 @@ async def act(
     """Perform a lifecycle action; 409 with the allowed actions when it is out of order."""
     case = await get_visible(session, caller, case_id, lock=True)
     _check_actor(caller, case, action)
+    await _check_acting_handler(session, caller, case)
     if request is not None:
         check_if_match(request, case.version)
     _check_dates_not_in_future(body)
