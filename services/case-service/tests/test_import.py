@@ -187,3 +187,22 @@ async def test_CASE_9_numbers_stay_gapless_per_unit_and_year_when_imports_and_fi
     assert {series: sorted(numbers) for series, numbers in by_series.items()} == {
         series: list(range(1, n + 1)) for series, n in counts.items()
     }
+
+
+async def test_an_import_update_keeps_the_previous_party_on_the_timeline_with_its_id_number_masked(
+    world, client, as_headers
+) -> None:
+    platform = as_headers("platform", unit=world.units["T1"])
+    person = {"name": "张三", "kind": "person", "id_number": "142701198001011234"}
+    created = (await client.post(IMPORT, json=[item(world, "ID-1", party=person)], headers=platform)).json()
+    case_id = created["results"][0]["case_id"]
+    moved = {**person, "name": "张三丰"}
+    updated = (await client.post(IMPORT, json=[item(world, "ID-1", party=moved)], headers=platform)).json()
+    assert updated["results"][0]["outcome"] == "updated"
+    timeline = f"/api/v1/cases/{case_id}/timeline"
+    officer_view = (await client.get(timeline, headers=world.as_officer("T1"))).json()["items"]
+    [change] = [e for e in officer_view if e["action"] == "import-update"]
+    assert change["details"]["before"]["party"]["id_number"] == "1427**********1234"
+    leader_view = (await client.get(timeline, headers=world.as_officer("T1", "unit_leader"))).json()["items"]
+    [change] = [e for e in leader_view if e["action"] == "import-update"]
+    assert change["details"]["before"]["party"]["id_number"] == "142701198001011234", "a role with the need sees it"

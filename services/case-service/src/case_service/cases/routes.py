@@ -40,6 +40,7 @@ from case_service.common import (
     problem,
 )
 from case_service.models import Case, TimelineEntry
+from case_service.officers.rules import ID_NUMBER_ROLES, mask_id_numbers
 from enforcement_common.api.concurrency import set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, check_range, paginate
 from enforcement_common.auth.scope import select_in_scope
@@ -160,8 +161,15 @@ async def case_timeline(
     entries, cursor = await paginate(
         session, select(TimelineEntry).where(TimelineEntry.case_id == case_id), [TimelineEntry.id], page
     )
+    sees_id_numbers = bool(caller.roles & ID_NUMBER_ROLES)
     return Page[TimelineRead](
-        items=[TimelineRead.model_validate(e, from_attributes=True) for e in entries], next_cursor=cursor
+        items=[
+            TimelineRead.model_validate(e, from_attributes=True).model_copy(
+                update={"details": e.details if sees_id_numbers else mask_id_numbers(e.details)}
+            )
+            for e in entries
+        ],
+        next_cursor=cursor,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 QualificationStatus = Literal["active", "suspended", "revoked", "uncertified"]
 QualificationAction = Literal["suspend", "reinstate", "revoke"]
@@ -56,3 +56,16 @@ def mask_id_number(value: str | None) -> str | None:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_id_numbers(value: Any) -> Any:
+    """``value`` with every ``id_number`` in it masked, however deep (e.g. a party's previous
+    values in a timeline entry), for readers without the need to see them."""
+    if isinstance(value, dict):
+        return {
+            key: mask_id_number(item) if key == "id_number" and isinstance(item, str) else mask_id_numbers(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_id_numbers(item) for item in value]
+    return value
