@@ -102,6 +102,12 @@ async def test_REV_8_reinstatement_needs_training_and_passed_assessment_after_su
     assert (await _qualify(client, officer, "reinstate", bureau)).status_code == 422, (
         "a failed assessment does not count"
     )
+    ahead = await client.post(
+        f"{OFFICERS}/{officer}/assessments",
+        json={"assessed_on": (today() + timedelta(days=3)).isoformat(), "passed": True},
+        headers=leader,
+    )
+    assert ahead.status_code == 422 and ahead.json()["code"] == "officer.assessment_in_future"
     await client.post(
         f"{OFFICERS}/{officer}/assessments",
         json={"assessed_on": (today() - timedelta(days=2)).isoformat(), "passed": True},

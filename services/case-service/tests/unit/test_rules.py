@@ -86,12 +86,17 @@ def test_CASE_3_qualification_status_from_restriction_and_dates() -> None:
 
 
 def test_REV_8_reinstatement_needs_training_and_passed_assessment_after_suspension() -> None:
-    met = officer_rules.reinstatement_requirements_met
+    def met(trainings, passed, today=date(2026, 7, 1)) -> bool:
+        return officer_rules.reinstatement_requirements_met(suspended, trainings, passed, today)
+
     suspended = date(2026, 6, 1)
-    assert met(suspended, [date(2026, 6, 10)], [date(2026, 6, 20)])
-    assert not met(suspended, [date(2026, 5, 10)], [date(2026, 6, 20)])  # training before
-    assert not met(suspended, [date(2026, 6, 10)], [])
-    assert not met(suspended, [date(2026, 6, 1)], [date(2026, 6, 1)])  # same day is not after
+    assert met([(date(2026, 6, 10), date(2026, 6, 11))], [date(2026, 6, 20)])
+    assert not met([(date(2026, 5, 10), date(2026, 6, 11))], [date(2026, 6, 20)])  # training begun before
+    assert not met([(date(2026, 6, 10), date(2026, 6, 11))], [])
+    assert not met([(date(2026, 6, 1), date(2026, 6, 1))], [date(2026, 6, 1)])  # same day is not after
+    # Recorded ahead of time, a training not over yet or an assessment still to come does not count.
+    assert not met([(date(2026, 6, 28), date(2026, 7, 3))], [date(2026, 6, 20)])
+    assert not met([(date(2026, 6, 10), date(2026, 6, 11))], [date(2026, 7, 10)])
 
 
 def test_qualification_actions_and_id_masking() -> None:

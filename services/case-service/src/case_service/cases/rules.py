@@ -167,9 +167,11 @@ def has_decision_deadline(policy: DeadlinePolicy) -> bool:
 
 
 def decision_due(filed_on: date, policy: DeadlinePolicy) -> date | None:
-    """The last day to decide, or None while working days cannot be counted yet (the holiday
+    """The last day to decide; None when the category has no decision period (see
+    ``has_decision_deadline``) or while its working days cannot be counted yet (the holiday
     calendar does not cover the period: the deadline exists, its day is filled in later)."""
-    assert policy.decision_days is not None
+    if policy.decision_days is None:
+        return None
     return _due_or_none(filed_on, policy.decision_days, policy.decision_day_kind)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from case_service.models import Officer
 from case_service.officers.schemas import QualificationChange
 from case_service.officers.service import change_qualification
+from enforcement_common.calendar import today
 from enforcement_common.contracts.accountability import ACCOUNTABILITY, SanctionImposed
 from enforcement_common.contracts.review import REVIEWS, ReviewOfficerSanctioned
 from enforcement_common.events import ConsumerRunner, ReceivedEvent
@@ -33,9 +34,10 @@ async def on_officer_sanctioned(session: AsyncSession, event: ReceivedEvent[Revi
     if officer is None:
         return
     if officer.restriction != "none":
-        _add_basis(
-            officer, "REV-8"
-        )  # already suspended for another reason: reinstatement now needs REV-8's conditions too
+        # Already suspended for another reason: reinstatement now needs REV-8's conditions too,
+        # counted from this sanction — training and assessment before it do not count.
+        _add_basis(officer, "REV-8")
+        officer.restricted_on = max(filter(None, [officer.restricted_on, today()]))
         return
     await change_qualification(
         session,

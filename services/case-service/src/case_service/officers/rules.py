@@ -42,11 +42,17 @@ def restriction_after(action: QualificationAction) -> str:
 
 
 def reinstatement_requirements_met(
-    suspended_on: date, training_dates: list[date], passed_assessment_dates: list[date]
+    suspended_on: date,
+    trainings: list[tuple[date, date]],
+    passed_assessment_dates: list[date],
+    today: date,
 ) -> bool:
-    """REV-8: after a suspension for unqualified files, reinstatement needs a training attended
-    and a passed assessment, both after the suspension date."""
-    return any(d > suspended_on for d in training_dates) and any(d > suspended_on for d in passed_assessment_dates)
+    """REV-8 (待考核合格后重新上岗): after a suspension for unqualified files, reinstatement needs
+    a training attended — begun after the suspension date and over by today — and a passed
+    assessment after the suspension date and not after today. ``trainings``: (start, end)."""
+    return any(suspended_on < start and end <= today for start, end in trainings) and any(
+        suspended_on < d <= today for d in passed_assessment_dates
+    )
 
 
 def mask_id_number(value: str | None) -> str | None:

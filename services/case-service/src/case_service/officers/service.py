@@ -145,14 +145,18 @@ async def change_qualification(
     if change.action == "reinstate" and "REV-8" in (officer.restriction_basis or []):
         suspended_on = officer.restricted_on or effective_on
         trainings = (
-            await session.scalars(select(Training.start_date).where(officer.id == any_(Training.attendee_ids)))
+            await session.execute(
+                select(Training.start_date, Training.end_date).where(officer.id == any_(Training.attendee_ids))
+            )
         ).all()
         passed = (
             await session.scalars(
                 select(Assessment.assessed_on).where(Assessment.officer_id == officer.id, Assessment.passed)
             )
         ).all()
-        if not rules.reinstatement_requirements_met(suspended_on, list(trainings), list(passed)):
+        if not rules.reinstatement_requirements_met(
+            suspended_on, [(start, end) for start, end in trainings], list(passed), today()
+        ):
             raise ProblemError(
                 422,
                 "officer.reinstatement_requirements_unmet",
@@ -185,6 +189,13 @@ async def change_qualification(
 
 
 async def record_assessment(session: AsyncSession, officer: Officer, body: AssessmentCreate) -> AssessmentRead:
+    if body.assessed_on > today():
+        raise ProblemError(
+            422,
+            "officer.assessment_in_future",
+            "assessed_on is after today: an assessment is recorded once it took place.",
+            errors=[{"loc": ["body", "assessed_on"], "msg": "in the future", "type": "date"}],
+        )
     assessment = Assessment(id=uuid.uuid4(), officer_id=officer.id, **body.model_dump())
     session.add(assessment)
     await session.commit()
