@@ -206,3 +206,15 @@ async def test_an_import_update_keeps_the_previous_party_on_the_timeline_with_it
     leader_view = (await client.get(timeline, headers=world.as_officer("T1", "unit_leader"))).json()["items"]
     [change] = [e for e in leader_view if e["action"] == "import-update"]
     assert change["details"]["before"]["party"]["id_number"] == "142701198001011234", "a role with the need sees it"
+
+
+async def test_fields_an_import_does_not_change_are_named_not_silently_dropped(world, client, as_headers) -> None:
+    platform = as_headers("platform", unit=world.units["T1"])
+    await client.post(IMPORT, json=[item(world, "IG-1")], headers=platform)
+    changed = item(world, "IG-1", title="新案由", category="coercion", co_handler_ids=[world.officers["丙"]])
+    result = (await client.post(IMPORT, json=[changed], headers=platform)).json()["results"][0]
+    assert result["outcome"] == "updated" and result["ignored_fields"] == ["category", "co_handler_ids"]
+    same = (await client.post(IMPORT, json=[changed | {"title": "新案由"}], headers=platform)).json()["results"][0]
+    assert same["outcome"] == "unchanged" and same["ignored_fields"] == ["category", "co_handler_ids"]
+    plain = (await client.post(IMPORT, json=[item(world, "IG-1", title="新案由")], headers=platform)).json()
+    assert plain["results"][0]["ignored_fields"] == []

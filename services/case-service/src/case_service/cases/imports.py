@@ -49,6 +49,11 @@ class ImportResult(BaseModel):
     index: int
     external_ref: str | None
     outcome: Literal["created", "updated", "unchanged", "error"]
+    ignored_fields: list[str] = Field(
+        default_factory=list,
+        description="on an existing case: fields sent with other values that an import does not change "
+        "(category, handlers, filed_on change through their own endpoints or not at all)",
+    )
     case_id: str | None = None
     case_no: str | None = None
     problem: dict[str, Any] | None = None
@@ -186,6 +191,7 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
             try:
                 async with session.begin_nested():
                     outcome = await _update(session, caller, current, item)
+                ignored = _ignored_fields(current, item)
                 results.append(
                     ImportResult(
                         index=index,
@@ -193,6 +199,7 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
                         outcome=outcome,
                         case_id=str(current.id),
                         case_no=current.case_no,
+                        ignored_fields=ignored,
                     )
                 )
             except (ProblemError, DBAPIError) as exc:
@@ -253,6 +260,20 @@ async def _create(
         else ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=_problem(outcome))
         for (index, item), outcome in zip(creates, outcomes, strict=True)
     ]
+
+
+def _ignored_fields(case: Case, item: CaseImportItem) -> list[str]:
+    """What the item would change that an import leaves alone — told, not silently dropped."""
+    ignored = []
+    if item.category != case.category:
+        ignored.append("category")
+    if item.lead_handler_id != case.lead_handler_id:
+        ignored.append("lead_handler_id")
+    if set(item.co_handler_ids) - {item.lead_handler_id} != set(case.co_handler_ids):
+        ignored.append("co_handler_ids")
+    if item.filed_on is not None and item.filed_on != case.filed_on:
+        ignored.append("filed_on")
+    return ignored
 
 
 async def _update(
