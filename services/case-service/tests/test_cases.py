@@ -122,6 +122,13 @@ async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for
         assert service["due_on"] == expected.isoformat() and service["status"] == "open"
 
 
+async def test_CASE_9_a_deadline_of_an_ended_case_lapses_instead_of_turning_overdue(world, bodies) -> None:
+    case = (await world.file(filed_on=(today() - timedelta(days=100)).isoformat())).json()
+    assert case["deadlines"][0]["status"] == "overdue"
+    withdrawn = (await world.act(case["id"], "withdrawal", bodies["withdrawal"])).json()
+    assert withdrawn["status"] == "withdrawn" and withdrawn["deadlines"][0]["status"] == "lapsed"
+
+
 def test_CASE_9_uncountable_days_are_none_not_an_error() -> None:
     policy = rules.DeadlinePolicy(90, "calendar", 7, "working")
     assert rules.service_due(date(2099, 6, 1), policy) is None

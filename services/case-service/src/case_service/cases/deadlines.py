@@ -26,7 +26,7 @@ def due(now: datetime) -> Select:
             CaseDeadline.met_on.is_(None),
             CaseDeadline.overdue_emitted_at.is_(None),
             CaseDeadline.due_on < local_date(now),
-            Case.status.not_in(["transferred", "withdrawn", "closed", "archived"]),
+            Case.status.not_in(sorted(rules.ENDED_STATUSES)),
         )
         .order_by(CaseDeadline.due_on)
     )

@@ -187,11 +187,17 @@ def _due_or_none(start: date, days: int, kind: DayKind) -> date | None:
         return None
 
 
+#: A case in one of these has ended: its deadlines not met by then no longer run.
+ENDED_STATUSES = frozenset({"transferred", "withdrawn", "closed", "archived"})
+
+
 def deadline_status(
-    due_on: date | None, met_on: date | None, today: date
-) -> Literal["open", "met", "overdue", "awaiting_calendar"]:
+    due_on: date | None, met_on: date | None, today: date, case_status: str = "filed"
+) -> Literal["open", "met", "overdue", "awaiting_calendar", "lapsed"]:
     if met_on is not None:
         return "met"
+    if case_status in ENDED_STATUSES:
+        return "lapsed"
     if due_on is None:
         return "awaiting_calendar"
     return "overdue" if today > due_on else "open"

@@ -50,7 +50,10 @@ class Deadline(BaseModel):
         "cannot be counted because the holiday calendar for that year is not published yet — filled in "
         "as soon as it is"
     )
-    status: Literal["open", "met", "overdue", "awaiting_calendar"]
+    status: Literal["open", "met", "overdue", "awaiting_calendar", "lapsed"] = Field(
+        description="lapsed: the case ended (transferred, withdrawn, closed) before the deadline was met; "
+        "it no longer runs and is never reported overdue"
+    )
     met_on: date | None
     basis: list[str]
 

@@ -67,7 +67,7 @@ async def read(session: AsyncSession, case: Case, caller: Caller | None) -> Case
                 due_on=d.due_on,
                 met_on=d.met_on,
                 basis=d.basis,
-                status=rules.deadline_status(d.due_on, d.met_on, now),
+                status=rules.deadline_status(d.due_on, d.met_on, now, case.status),
             )
             for d in deadlines
         ],
