@@ -265,3 +265,33 @@ async def test_sanctions_from_review_and_accountability(
             assert sorted((c["data"]["officer_id"], c["data"]["from"], c["data"]["to"]) for c in changes) == sorted(
                 [(one["id"], "active", "suspended"), (two["id"], "active", "revoked")]
             ), "once each, and nothing for a criticism"
+
+
+async def test_a_certificate_renewed_or_withdrawn_emits_qualification_changed(world, client, app, as_headers) -> None:
+    ADMIN = as_headers("admin")
+    officer_id = world.officers["过期"]  # certificate expired yesterday: uncertified
+    current = await client.get(f"{OFFICERS}/{officer_id}", headers=admin)
+    assert current.json()["qualification_status"] == "uncertified"
+    renewed = await client.patch(
+        f"{OFFICERS}/{officer_id}",
+        json={"certificate": {"number": "RENEWED-1", "issued_on": "2024-01-01", "expires_on": "2031-01-01"}},
+        headers={**admin, "If-Match": current.headers["etag"]},
+    )
+    assert renewed.status_code == 200 and renewed.json()["qualification_status"] == "active"
+    renamed = await client.patch(
+        f"{OFFICERS}/{officer_id}", json={"position": "队长"}, headers={**admin, "If-Match": renewed.headers["etag"]}
+    )
+    assert renamed.status_code == 200
+    async with app.state.sessions() as session:
+        payloads = (
+            (
+                await session.execute(
+                    text("SELECT payload FROM outbox WHERE event_type = 'officer.qualification_changed' ORDER BY id")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(p["data"]["from"], p["data"]["to"], p["data"]["basis"]) for p in payloads] == [
+        ("uncertified", "active", ["CASE-3"])
+    ], "once, for the renewal; not for the change of position"

@@ -112,6 +112,7 @@ async def get_visible(session: AsyncSession, caller: Caller, officer_id: uuid.UU
 
 
 async def update(session: AsyncSession, caller: Caller, officer: Officer, body: OfficerUpdate) -> OfficerRead:
+    status_before = status_of(officer)
     changes = body.model_dump(exclude_unset=True, exclude={"certificate"})
     for field, value in changes.items():
         setattr(officer, field, value)
@@ -120,7 +121,20 @@ async def update(session: AsyncSession, caller: Caller, officer: Officer, body: 
             await _certificate_taken(session, body.certificate.number, officer.id)
         _apply_certificate(officer, body.certificate)
     await session.flush()
-    await emit(session, OfficerUpdated(**_event_fields(officer)))
+    events: list = [OfficerUpdated(**_event_fields(officer))]
+    if status_of(officer) != status_before:  # a certificate issued, renewed or withdrawn (CASE-3)
+        events.append(
+            OfficerQualificationChanged(
+                officer_id=officer.id,
+                unit_id=officer.unit_id,
+                from_status=status_before,
+                to_status=status_of(officer),
+                reason="执法证信息变更",
+                basis=["CASE-3"],
+                effective_on=today(),
+            )
+        )
+    await emit(session, *events)
     await session.commit()
     return read(officer, caller)
 
