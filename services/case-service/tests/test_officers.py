@@ -268,7 +268,7 @@ async def test_sanctions_from_review_and_accountability(
 
 
 async def test_a_certificate_renewed_or_withdrawn_emits_qualification_changed(world, client, app, as_headers) -> None:
-    ADMIN = as_headers("admin")
+    admin = as_headers("admin")
     officer_id = world.officers["过期"]  # certificate expired yesterday: uncertified
     current = await client.get(f"{OFFICERS}/{officer_id}", headers=admin)
     assert current.json()["qualification_status"] == "uncertified"
