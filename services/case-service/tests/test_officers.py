@@ -295,3 +295,40 @@ async def test_a_certificate_renewed_or_withdrawn_emits_qualification_changed(wo
     assert [(p["data"]["from"], p["data"]["to"], p["data"]["basis"]) for p in payloads] == [
         ("uncertified", "active", ["CASE-3"])
     ], "once, for the renewal; not for the change of position"
+
+
+async def test_a_certificate_running_out_is_reported_once_as_uncertified(world, client, app, as_headers) -> None:
+    from datetime import UTC, datetime
+
+    from case_service.officers.expiry import scanner
+
+    admin = as_headers("admin")
+    body = {
+        "unit_id": world.units["T1"],
+        "name": "到期",
+        "staff_type": "established",
+        "certificate": {"number": "EXPIRING-1", "issued_on": "2024-01-01", "expires_on": today().isoformat()},
+    }
+    officer = (await client.post(OFFICERS, json=body, headers=admin)).json()
+    assert officer["qualification_status"] == "active", "valid through its last day"
+    scan = scanner(60)
+    assert await scan.scan_once(app.state.sessions) == 0, (
+        "nothing has run out yet (nor has 过期, reported at registration)"
+    )
+    scan.clock = lambda: datetime.now(UTC) + timedelta(days=2)
+    emitted = await asyncio.gather(*(scan.scan_once(app.state.sessions) for _ in range(3)))
+    assert sum(emitted) == 1 and await scan.scan_once(app.state.sessions) == 0
+    async with app.state.sessions() as session:
+        [payload] = (
+            (
+                await session.execute(
+                    text("SELECT payload FROM outbox WHERE event_type = 'officer.qualification_changed' AND key = :id"),
+                    {"id": officer["id"]},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert payload["data"]["from"] == "active" and payload["data"]["to"] == "uncertified"
+    assert payload["data"]["basis"] == ["CASE-3"]
+    assert payload["data"]["effective_on"] == (today() + timedelta(days=1)).isoformat()

@@ -9,6 +9,7 @@ from case_service.cases.imports import CaseImportItem
 from case_service.cases.routes import router as cases_router
 from case_service.config import Settings
 from case_service.consumers import sanctions
+from case_service.officers.expiry import scanner as certificate_expiry_scanner
 from case_service.officers.routes import router as officers_router
 from case_service.trainings.routes import router as trainings_router
 from case_service.units.routes import router as units_router
@@ -36,6 +37,8 @@ async def start_workers(app: FastAPI) -> None:
     app.state.workers.start("case-service-sanctions", runner.run(), runner.stop)
     deadlines = scanner(settings.deadline_scan_interval_seconds)
     app.state.workers.start("case-service-deadlines", deadlines.run(app.state.sessions), deadlines.stop)
+    expiry = certificate_expiry_scanner(settings.deadline_scan_interval_seconds)
+    app.state.workers.start("case-service-certificate-expiry", expiry.run(app.state.sessions), expiry.stop)
     # Last days that waited for a holiday calendar: counted once a calendar update covers them.
     awaited = Periodic("case-deadline-days", 3600, lambda: count_awaited_days(app.state.sessions, settings))
     app.state.workers.start("case-service-deadline-days", awaited.run(), awaited.stop)

@@ -73,6 +73,9 @@ class Officer(Versioned, Timestamps, Base):
     restricted_on: Mapped[date | None] = mapped_column(Date)
     restriction_basis: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     restriction_reason: Mapped[str | None] = mapped_column(Text)
+    # The qualification status last told downstream (officer.registered / qualification_changed):
+    # what time alone changes — a certificate running out — is reported by a scanner.
+    reported_status: Mapped[str | None] = mapped_column(Text)
 
 
 class Assessment(Timestamps, Base):

@@ -96,6 +96,7 @@ async def register(session: AsyncSession, caller: Caller, body: OfficerCreate) -
         id=uuid.uuid4(), restriction="none", restriction_basis=[], **body.model_dump(exclude={"certificate"})
     )
     _apply_certificate(officer, body.certificate)
+    officer.reported_status = status_of(officer)
     session.add(officer)
     await session.flush()
     await emit(session, OfficerRegistered(**_event_fields(officer)))
@@ -112,7 +113,7 @@ async def get_visible(session: AsyncSession, caller: Caller, officer_id: uuid.UU
 
 
 async def update(session: AsyncSession, caller: Caller, officer: Officer, body: OfficerUpdate) -> OfficerRead:
-    status_before = status_of(officer)
+    status_before = officer.reported_status or status_of(officer)
     changes = body.model_dump(exclude_unset=True, exclude={"certificate"})
     for field, value in changes.items():
         setattr(officer, field, value)
@@ -123,6 +124,7 @@ async def update(session: AsyncSession, caller: Caller, officer: Officer, body: 
     await session.flush()
     events: list = [OfficerUpdated(**_event_fields(officer))]
     if status_of(officer) != status_before:  # a certificate issued, renewed or withdrawn (CASE-3)
+        officer.reported_status = status_of(officer)
         events.append(
             OfficerQualificationChanged(
                 officer_id=officer.id,
@@ -183,6 +185,7 @@ async def change_qualification(
     officer.restricted_on = None if change.action == "reinstate" else effective_on
     officer.restriction_basis = [] if change.action == "reinstate" else list(change.basis)
     officer.restriction_reason = None if change.action == "reinstate" else change.reason
+    officer.reported_status = status_of(officer, effective_on)
     officer.version  # noqa: B018  (loaded: the version check applies to this update)
     await session.flush()
     await emit(
