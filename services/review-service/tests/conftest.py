@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from enforcement_common.auth.scope import apply_unit_event
 from enforcement_common.auth.tokens import mint_token
-from enforcement_common.contracts.case import CaseClosed, CaseLegalRemedyRecorded
+from enforcement_common.contracts.case import CaseClosed, CaseLegalRemedyRecorded, UnitCreated
 from enforcement_common.events import ReceivedEvent, build_envelope
 from enforcement_common.events.consumer import ConsumerRunner
 from enforcement_common.testing.infra import kafka_bootstrap, migrated_scratch_database
@@ -44,6 +45,10 @@ def build(database: str, **overrides: Any):
 async def app(database: str):
     application = build(database)
     async with application.router.lifespan_context(application):
+        # The unit of these tests, as case-service's unit.created would have made it known.
+        async with application.state.sessions() as session, session.begin():
+            data = UnitCreated(unit_id=UNIT, code="TEST", name="测试单位", kind="county", parent_id=None)
+            await apply_unit_event(session, ReceivedEvent(envelope=None, data=data, record=None))  # type: ignore[arg-type]
         yield application
 
 

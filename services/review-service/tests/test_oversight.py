@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 
@@ -296,3 +297,59 @@ async def test_oversight_events_validate_against_their_schemas(app, client, deli
         jsonschema.validate(
             payload, event_schema(event_model_for(payload["type"])), format_checker=jsonschema.FormatChecker()
         )
+
+
+async def test_REV_10_an_inspection_of_an_unknown_unit_is_404(client, helpers) -> None:
+    response = await client.post(
+        "/api/v1/inspections",
+        json={"unit_id": str(uuid.uuid4()), "year": today().year},
+        headers=helpers.headers("justice_bureau"),
+    )
+    assert response.status_code == 404 and response.json()["code"] == "resource.not_found"
+
+
+async def test_REV_12_a_file_whose_remedy_came_after_its_self_review_is_not_drawn(
+    app, client, deliver, helpers
+) -> None:
+    closed = today() - timedelta(days=3)
+    reviewed_then_sued = helpers.closed(uuid.uuid4(), closed)
+    plain = helpers.closed(uuid.uuid4(), closed)
+    for case in (reviewed_then_sued, plain):
+        await deliver(case)
+    async with app.state.sessions() as session, session.begin():  # its self-review was completed
+        await session.execute(
+            text("UPDATE obligations SET status = 'reviewed' WHERE case_id = :id"), {"id": reviewed_then_sued.case_id}
+        )
+    await deliver(helpers.remedy_for(reviewed_then_sued, "litigation"))
+    drawn = (
+        await client.post(
+            "/api/v1/inspections",
+            json={"unit_id": str(helpers.unit), "year": today().year},
+            headers=helpers.headers("justice_bureau"),
+        )
+    ).json()
+    assert drawn["ledger"]["penalty"] == [str(plain.case_id)]
+
+
+async def test_REV_9_two_concurrent_submissions_of_a_summary_submit_it_once(app, client, helpers) -> None:
+    period = f"{today().year - 1}H2"
+    headers = helpers.headers("legal_affairs")
+    generated = await client.post(
+        "/api/v1/summaries", json={"unit_id": str(helpers.unit), "period": period}, headers=headers
+    )
+    assert generated.status_code == 201, generated.text
+    on = rules.half_year(period)[1] + timedelta(days=1)
+    submissions = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/v1/summaries/{generated.json()['id']}/submission",
+                json={"submitted_on": on.isoformat()},
+                headers=headers,
+            )
+            for _ in range(2)
+        )
+    )
+    assert sorted(r.status_code for r in submissions) == [200, 409]
+    async with app.state.sessions() as session:
+        sent = await session.scalar(text("SELECT count(*) FROM outbox WHERE event_type = 'review.summary_submitted'"))
+    assert sent == 1

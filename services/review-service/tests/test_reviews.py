@@ -199,6 +199,21 @@ async def test_REV_12_remedy_after_the_review_completed_or_compensation_does_not
     await review(client, helpers, case.case_id)
     await deliver(helpers.remedy_for(case, "litigation"))
     assert (await obligation_of(client, helpers, case.case_id))["status"] == "reviewed"
+    # The completed self-review stands, but the file is no longer reviewed: no further review of it.
+    further = await client.post(
+        "/api/v1/reviews",
+        json={
+            "case_id": str(case.case_id),
+            "kind": "hierarchical",
+            "reviewer_ids": [str(uuid.uuid4())],
+            "basic": BASIC_OK,
+            "general": {},
+            "problems": [],
+        },
+        headers=helpers.headers("justice_bureau"),
+    )
+    assert further.status_code == 422 and further.json()["code"] == "review.case_excluded"
+    assert further.json()["basis"] == ["REV-12"]
     other = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
     await deliver(other)
     await deliver(helpers.remedy_for(other, "compensation"))

@@ -34,7 +34,15 @@ from review_service.common import (
     SessionDep,
     emit,
 )
-from review_service.models import CaseView, ExemplaryFile, Inspection, Obligation, Review, Summary
+from review_service.models import (
+    CaseView,
+    ExcludingRemedy,
+    ExemplaryFile,
+    Inspection,
+    Obligation,
+    Review,
+    Summary,
+)
 
 router = APIRouter(tags=["oversight"], responses=COMMON_RESPONSES)
 JusticeBureau = Annotated[Caller, Depends(require_roles("justice_bureau"))]
@@ -169,7 +177,8 @@ async def submit_summary(
     summary_id: uuid.UUID, body: SummarySubmission, caller: LegalAffairs, session: SessionDep
 ) -> SummaryRead:
     """Report the summary in writing to 县司法局 (REV-9)."""
-    summary = await session.get(Summary, summary_id)
+    # Locked: of two concurrent submissions, the second sees the first and is refused (one event).
+    summary = await session.get(Summary, summary_id, with_for_update=True)
     if summary is None:
         raise not_found("summary")
     await ensure_in_scope(session, caller, summary.unit_id, "summary")
@@ -326,7 +335,11 @@ async def draw_inspection(
 ) -> InspectionRead:
     """Draw files at random from a unit's closed, non-excluded cases of the year (REV-11).
     Every call is a new recorded inspection; nothing is silently redrawn."""
-    excluded = select(Obligation.case_id).where(Obligation.status == "excluded")
+    if await session.scalar(select(unit_tree.c.unit_id).where(unit_tree.c.unit_id == body.unit_id)) is None:
+        raise not_found("unit")  # an inspection of a unit that does not exist would look like one done
+    # REV-12: files under reconsideration or litigation are not reviewed — nor drawn — even when
+    # the remedy came after their self-review.
+    excluded = select(Obligation.case_id).where(Obligation.status == "excluded").union(select(ExcludingRemedy.case_id))
     candidates = (
         await session.execute(
             select(CaseView.case_id, CaseView.category).where(

@@ -20,7 +20,7 @@ from enforcement_common.contracts.review import ReviewCompleted, ReviewFailed
 from review_service import rules
 from review_service.assessments import service as assessments
 from review_service.common import COMMON_RESPONSES, CONFLICT, NOT_FOUND, AnyCaller, Reviewer, SessionDep, Signer, emit
-from review_service.models import AnnualAssessment, CaseView, Notification, Obligation, Review
+from review_service.models import AnnualAssessment, CaseView, ExcludingRemedy, Notification, Obligation, Review
 
 router = APIRouter(tags=["reviews"], responses=COMMON_RESPONSES)
 
@@ -111,13 +111,16 @@ def read(review: Review) -> ReviewRead:
     )
 
 
-def _refuse_excluded(obligation: Obligation | None) -> None:
-    if obligation is not None and obligation.status == "excluded":
+async def _refuse_excluded(session: AsyncSession, case_id: uuid.UUID, obligation: Obligation | None) -> None:
+    """REV-12 (其案卷不再评查): a case under reconsideration or litigation is not reviewed — also
+    when the remedy came after its self-review, which stands, but no further review is made."""
+    reason = obligation.exclusion_reason if obligation is not None and obligation.status == "excluded" else None
+    if reason is None:
+        remedy = await session.scalar(select(ExcludingRemedy.kind).where(ExcludingRemedy.case_id == case_id))
+        reason = {"reconsideration": "行政复议", "litigation": "行政诉讼"}.get(remedy) if remedy else None
+    if reason is not None:
         raise ProblemError(
-            422,
-            "review.case_excluded",
-            f"The case is under {obligation.exclusion_reason}: it is not reviewed.",
-            basis=["REV-12"],
+            422, "review.case_excluded", f"The case is under {reason}: it is not reviewed.", basis=["REV-12"]
         )
 
 
@@ -143,7 +146,7 @@ async def create_review(
         raise ProblemError(404, "resource.not_found", "No closed case with this id is known here yet.")
     await ensure_in_scope(session, caller, case.unit_id, "case")
     obligation = await session.scalar(select(Obligation).where(Obligation.case_id == case.case_id).with_for_update())
-    _refuse_excluded(obligation)  # REV-12, whatever the kind of review
+    await _refuse_excluded(session, case.case_id, obligation)  # REV-12, whatever the kind of review
     if body.kind == "self":
         if obligation is not None and obligation.status == "reviewed":
             raise ProblemError(409, "review.already_reviewed", "The self-review of this case is complete.")
@@ -224,7 +227,8 @@ async def sign_review(
         raise ProblemError(409, "review.already_signed", f"{body.role} has signed already.")
     if any(signature["by"] == caller.sub for signature in review.signatures.values()):
         raise ProblemError(409, "review.same_signer", "The two signatures must come from two people.", basis=["REV-7"])
-    _refuse_excluded(await session.scalar(select(Obligation).where(Obligation.case_id == review.case_id)))
+    obligation = await session.scalar(select(Obligation).where(Obligation.case_id == review.case_id))
+    await _refuse_excluded(session, review.case_id, obligation)
     review.signatures = {
         **review.signatures,
         body.role: {"by": caller.sub, "name": caller.name, "at": datetime.now(UTC).isoformat()},
