@@ -310,7 +310,33 @@ async def test_REV_8_eleven_lead_cases_go_to_manual_review(app, client, deliver,
         )
     ).json()["items"][0]
     assert assessment["lead_cases"] == 11 and assessment["consequence"] == "manual_review"
-    assert [s["data"]["level"] for s in await events(app, "review.officer_sanctioned")] == ["manual_review"]
+    sanctions = await events(app, "review.officer_sanctioned")
+    assert [(s["data"]["level"], s["data"]["unqualified_count"]) for s in sanctions] == [
+        ("manual_review", 1),
+        ("manual_review", 2),
+        ("manual_review", 3),
+    ], "flagged again with each further unqualified file, with the current count"
+
+
+async def test_REV_8_a_suspension_announced_at_ten_lead_cases_stands_and_the_eleventh_flags_it(
+    app, client, deliver, helpers
+) -> None:
+    lead = uuid.uuid4()
+    cases = [helpers.closed(lead, today() - timedelta(days=5)) for _ in range(10)]
+    for case in cases:
+        await deliver(case)
+    for case in cases[:3]:
+        await review(client, helpers, case.case_id, basic={**BASIC_OK, "facts_clear": False})
+    await deliver(helpers.closed(lead, today() - timedelta(days=1)))  # the eleventh lead case of the year
+    [assessment] = (
+        await client.get(
+            "/api/v1/assessments", params={"officer_id": str(lead)}, headers=helpers.headers("legal_affairs")
+        )
+    ).json()["items"]
+    assert assessment["consequence"] == "manual_review"
+    assert assessment["announced"] == ["criticism", "no_commendation", "suspension", "manual_review"]
+    levels = [s["data"]["level"] for s in await events(app, "review.officer_sanctioned")]
+    assert levels == ["criticism", "no_commendation", "suspension", "manual_review"]
 
 
 async def test_every_emitted_event_validates_against_its_schema(app, client, deliver, helpers) -> None:

@@ -35,13 +35,23 @@ async def _assessment(session: AsyncSession, officer_id: uuid.UUID, year: int, u
     return assessment
 
 
-async def _reassess(session: AsyncSession, assessment: AnnualAssessment, above_ten: str) -> None:
+async def _reassess(
+    session: AsyncSession, assessment: AnnualAssessment, above_ten: str, *, new_unqualified: bool = False
+) -> None:
+    """Apply REV-8 to the year's counts so far. A sanction already announced stands (a
+    suspension ends by reinstatement, REV-8); past 10 lead cases the officer is flagged for
+    manual determination — again with each further unqualified file, so that whoever
+    decides sees the current count, including any sanction announced before."""
     assessment.consequence = rules.consequence(
         len(assessment.lead_case_ids), len(assessment.unqualified_case_ids), above_ten
     )
-    if assessment.consequence in ("none",) or assessment.consequence in assessment.sanctioned_levels:
+    if assessment.consequence == "none":
         return
-    assessment.sanctioned_levels = [*assessment.sanctioned_levels, assessment.consequence]
+    announced = assessment.consequence in assessment.sanctioned_levels
+    if announced and not (assessment.consequence == "manual_review" and new_unqualified):
+        return
+    if not announced:
+        assessment.sanctioned_levels = [*assessment.sanctioned_levels, assessment.consequence]
     await emit(
         session,
         ReviewOfficerSanctioned(
@@ -73,4 +83,4 @@ async def add_unqualified(
     if case_id not in assessment.unqualified_case_ids:  # one file counts once
         assessment.unqualified_case_ids = [*assessment.unqualified_case_ids, case_id]
         await session.flush()
-        await _reassess(session, assessment, above_ten)
+        await _reassess(session, assessment, above_ten, new_unqualified=True)

@@ -101,6 +101,11 @@ class AssessmentRead(BaseModel):
     lead_cases: int
     unqualified_count: int
     consequence: rules.Consequence
+    announced: list[rules.Consequence] = Field(
+        default_factory=list,
+        description="the consequences announced so far this year (review.officer_sanctioned), in order; "
+        "a suspension announced stands until reinstatement even if the consequence is now manual_review",
+    )
     basis: list[str] = ["REV-8"]
 
 
@@ -324,6 +329,7 @@ async def list_assessments(
                 lead_cases=len(a.lead_case_ids),
                 unqualified_count=len(a.unqualified_case_ids),
                 consequence=a.consequence,
+                announced=list(a.sanctioned_levels),
             )
             for a in items
         ],
