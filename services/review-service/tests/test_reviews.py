@@ -10,6 +10,7 @@ from datetime import timedelta
 import jsonschema
 from sqlalchemy import text
 
+from enforcement_common.api.tables import unit_tree
 from enforcement_common.calendar import today
 from enforcement_common.contracts import event_model_for
 from enforcement_common.contracts.documents import event_schema
@@ -142,6 +143,26 @@ async def test_REV_7_signatures_need_the_right_role_and_two_people(client, deliv
     assert (await client.post(url, json={"role": "legal_affairs_head"}, headers=both_roles)).status_code == 200
     same_person = await client.post(url, json={"role": "reviewed_unit_head"}, headers=both_roles)
     assert same_person.status_code == 409 and same_person.json()["code"] == "review.same_signer"
+
+
+async def test_REV_7_the_reviewed_unit_head_is_the_head_of_that_unit_not_of_one_above(
+    app, client, deliver, helpers
+) -> None:
+    section = uuid.uuid4()
+    async with app.state.sessions() as session, session.begin():
+        await session.execute(
+            unit_tree.insert().values(unit_id=section, parent_id=helpers.unit, code="SEC", name="中队", kind="section")
+        )
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2), unit=section)
+    await deliver(case)
+    created = await review(client, helpers, case.case_id, sign=False)
+    url = f"/api/v1/reviews/{created['id']}/signatures"
+    above = await client.post(url, json={"role": "reviewed_unit_head"}, headers=helpers.headers("unit_leader"))
+    assert above.status_code == 403 and above.json()["code"] == "review.not_the_reviewed_unit"
+    own = await client.post(
+        url, json={"role": "reviewed_unit_head"}, headers=helpers.headers("unit_leader", unit=section)
+    )
+    assert own.status_code == 200, own.text
 
 
 async def test_REV_8_one_file_counts_once_and_only_self_reviews_count(app, client, deliver, helpers) -> None:

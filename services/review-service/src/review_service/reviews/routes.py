@@ -228,6 +228,14 @@ async def sign_review(
         raise ProblemError(
             403, "auth.forbidden", f"{body.role} signs with the role {SIGNER_ROLES[body.role]}.", basis=["REV-7"]
         )
+    if body.role == "reviewed_unit_head" and caller.unit_id != review.unit_id:
+        # 被评查执法机构负责人: the head of the reviewed unit itself, not of a unit above it.
+        raise ProblemError(
+            403,
+            "review.not_the_reviewed_unit",
+            "The reviewed unit's own head signs as reviewed_unit_head.",
+            basis=["REV-7"],
+        )
     if body.role in review.signatures:
         raise ProblemError(409, "review.already_signed", f"{body.role} has signed already.")
     if any(signature["by"] == caller.sub for signature in review.signatures.values()):
