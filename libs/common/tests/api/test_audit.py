@@ -114,60 +114,6 @@ async def test_verify_detects_a_rewritten_hash_chain_tail(client, make_note, aut
     assert report["first_bad_id"] == ids[1]
 
 
-async def test_requests_finishing_together_share_one_chain_append(app, make_note, client, auth_for) -> None:
-    """Group commit: the chain's single writer appends queued entries in one transaction
-    each, so concurrent requests do not take turns one commit at a time."""
-    writer = app.state.audit_writer
-    batches: list[int] = []
-    write = writer._write
-
-    async def counting_write(batch):
-        batches.append(len(batch))
-        await write(batch)
-
-    writer._write = counting_write
-    responses = await asyncio.gather(*(make_note(f"g{i}") for i in range(40)))
-    assert all(r.status_code == 201 for r in responses)
-    assert sum(batches) == 40 and len(batches) < 40, batches
-    report = (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()
-    assert report == {"valid": True, "count": 40, "first_bad_id": None, "reason": None}
-
-
-async def test_a_failed_group_append_fails_every_request_of_the_group(app, database) -> None:
-    writer = AuditWriter(app.state.engine)
-    batches: list[int] = []
-    write = writer._write
-
-    async def counting_write(batch):
-        batches.append(len(batch))
-        await write(batch)
-
-    writer._write = counting_write
-
-    def entry(status: int) -> AuditEntry:
-        return AuditEntry(
-            at=datetime.now(UTC), actor="a", actor_name="", roles=[], unit_id=None, method="POST",
-            path="/x", resource_id=None, status=status, correlation_id=None,
-        )  # fmt: skip
-
-    connection = await asyncpg.connect(libpq(database))
-    try:
-        async with connection.transaction():
-            # Hold the chain's lock: the first append waits in the database, five more queue behind it…
-            await connection.execute("SELECT pg_advisory_xact_lock($1)", AUDIT_LOCK)
-            first = asyncio.ensure_future(writer.append(entry(201)))
-            await asyncio.sleep(0.3)
-            group = [asyncio.ensure_future(writer.append(entry(200 + i))) for i in range(5)]
-            await asyncio.sleep(0.1)
-            # …and by the time they write, the table refuses every row.
-            await connection.execute("ALTER TABLE audit_log ADD CONSTRAINT refuse_all CHECK (status < 0) NOT VALID")
-    finally:
-        await connection.close()
-    outcomes = await asyncio.gather(first, *group, return_exceptions=True)
-    assert batches == [1, 5]
-    assert all(isinstance(outcome, IntegrityError) for outcome in outcomes), outcomes
-
-
 def _entry(status: int, path: str = "/x") -> AuditEntry:
     return AuditEntry(
         at=datetime.now(UTC), actor="a", actor_name="", roles=[], unit_id=None, method="POST",
@@ -181,6 +127,50 @@ async def _hold_chain_lock(database: str):
     await transaction.start()
     await connection.execute("SELECT pg_advisory_xact_lock($1)", AUDIT_LOCK)
     return connection, transaction
+
+
+def _count_batches(writer: AuditWriter) -> list[int]:
+    """The size of each group the writer appends, as it appends them."""
+    batches: list[int] = []
+    write = writer._write
+
+    async def counting_write(batch):
+        batches.append(len(batch))
+        await write(batch)
+
+    writer._write = counting_write
+    return batches
+
+
+async def test_requests_finishing_together_share_one_chain_append(app, make_note, client, auth_for) -> None:
+    """Group commit: the chain's single writer appends queued entries in one transaction
+    each, so concurrent requests do not take turns one commit at a time."""
+    writer = app.state.audit_writer
+    batches = _count_batches(writer)
+    responses = await asyncio.gather(*(make_note(f"g{i}") for i in range(40)))
+    assert all(r.status_code == 201 for r in responses)
+    assert sum(batches) == 40 and len(batches) < 40, batches
+    report = (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()
+    assert report == {"valid": True, "count": 40, "first_bad_id": None, "reason": None}
+
+
+async def test_a_failed_group_append_fails_every_request_of_the_group(app, database) -> None:
+    writer = AuditWriter(app.state.engine)
+    batches = _count_batches(writer)
+
+    # Hold the chain's lock: the first append waits in the database, five more queue behind it…
+    connection, transaction = await _hold_chain_lock(database)
+    first = asyncio.ensure_future(writer.append(_entry(201)))
+    await asyncio.sleep(0.3)
+    group = [asyncio.ensure_future(writer.append(_entry(200 + i))) for i in range(5)]
+    await asyncio.sleep(0.1)
+    # …and by the time they write, the table refuses every row.
+    await connection.execute("ALTER TABLE audit_log ADD CONSTRAINT refuse_all CHECK (status < 0) NOT VALID")
+    await transaction.commit()
+    await connection.close()
+    outcomes = await asyncio.gather(first, *group, return_exceptions=True)
+    assert batches == [1, 5]
+    assert all(isinstance(outcome, IntegrityError) for outcome in outcomes), outcomes
 
 
 async def test_an_entry_the_database_refuses_costs_only_itself(app, database, client, auth_for) -> None:

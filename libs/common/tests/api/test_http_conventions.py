@@ -6,10 +6,10 @@ import asyncio
 import json
 import uuid
 
-import asyncpg
 import httpx
 
 from enforcement_common.observability import configure_logging
+from enforcement_common.testing.infra import terminate_connections
 
 NOTES = "/api/v1/notes"
 
@@ -25,17 +25,6 @@ async def test_validation_error_is_422_with_a_field_list(client, auth_for) -> No
     assert sorted(tuple(e["loc"]) for e in body["errors"]) == [("body", "title"), ("body", "unit_id")]
 
 
-async def _kill_connections(database: str) -> int:
-    admin = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        return await admin.fetchval(
-            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t"
-        )
-    finally:
-        await admin.close()
-
-
 async def test_an_idempotent_post_over_dead_pooled_connections_goes_through_and_replays(
     client, make_note, auth_for, units, database
 ) -> None:
@@ -43,7 +32,7 @@ async def test_an_idempotent_post_over_dead_pooled_connections_goes_through_and_
     pool is refreshed by then), so the request, its stored response and its audit entry
     all go through."""
     await make_note("before")
-    assert await _kill_connections(database) >= 1
+    assert await terminate_connections(database) >= 1
     headers = {**auth_for("officer"), "Idempotency-Key": "after-the-restart"}
     body = {"unit_id": str(units["A"]), "title": "after"}
     first = await client.post(NOTES, json=body, headers=headers)
@@ -61,7 +50,7 @@ async def test_a_lost_database_connection_is_a_retryable_503_and_the_next_reques
     """No pre-ping on checkout (it costs three round trips): a connection that died answers
     503 once, the pool is refreshed, and the retry goes through."""
     await make_note("before")  # the pool now holds a connection
-    assert await _kill_connections(database) >= 1
+    assert await terminate_connections(database) >= 1
     lost = await client.get(NOTES, headers=auth_for("officer"))
     assert lost.status_code == 503, lost.text
     assert lost.json()["code"] == "service.database_unavailable" and lost.headers["retry-after"] == "1"

@@ -256,7 +256,9 @@ async def test_a_dead_letter_is_skipped_on_redelivery_and_applied_once_when_repl
     # A redelivery (the same records read again) does not apply it, even once it could be.
     fixed = True
     again = make_runner(kafka_bootstrap_servers, sessions, example, group_id=f"g-{uuid.uuid4()}", handler=handler)
-    await run_consumer_until(again, lambda: _duplicates_seen(again, 3), what="all three redelivered, as duplicates")
+    await run_consumer_until(
+        again, lambda: _handled(again, "example.happened", "duplicate", 3), what="all three redelivered, as duplicates"
+    )
     assert sorted(s for _, s, _ in await fetch_effects(sessions)) == [1, 3]
 
     # Replayed before the fix: it fails again and is parked again — and the replay does not chase it.
@@ -284,17 +286,15 @@ async def test_a_dead_letter_is_skipped_on_redelivery_and_applied_once_when_repl
     assert sorted(outcomes) == ["processed"] * 3
     other = make_runner(kafka_bootstrap_servers, sessions, example, group_id=f"g-{uuid.uuid4()}", handler=handler)
     await run_consumer_until(
-        other, lambda: _replays_ignored(other, 2), what="another group ignores the replays meant for the first"
+        other,
+        lambda: _handled(other, "replay", "ignored", 2),
+        what="another group ignores the replays meant for the first",
     )
     assert (await replay(kafka_bootstrap_servers, "case-service", group_id=replay_group)).replayed == 0
 
 
-async def _replays_ignored(runner, expected: int) -> bool:
-    return runner.metrics.handled.labels(runner.group_id, "replay", "ignored")._value.get() >= expected
-
-
-async def _duplicates_seen(runner, expected: int) -> bool:
-    return runner.metrics.handled.labels(runner.group_id, "example.happened", "duplicate")._value.get() >= expected
+async def _handled(runner, event_type: str, outcome: str, expected: int) -> bool:
+    return runner.metrics.handled.labels(runner.group_id, event_type, outcome)._value.get() >= expected
 
 
 async def test_transient_failures_are_retried_until_they_pass(

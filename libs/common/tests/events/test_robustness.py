@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from sqlalchemy import Column, DateTime, MetaData, Table, Uuid, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -23,6 +22,7 @@ from enforcement_common.testing.events import (
     wait_for,
     write_events,
 )
+from enforcement_common.testing.infra import terminate_connections
 
 
 async def test_a_consumer_whose_broker_is_unreachable_keeps_retrying_instead_of_dying(sessions) -> None:
@@ -114,14 +114,7 @@ async def test_database_connections_killed_under_the_relay_and_a_consumer_lose_a
     try:
         await write_events(sessions, example, [("k", 1), ("k", 2)])
         await wait_for(lambda: _effects_are(sessions, 2), 60, "the first two applied")
-        admin = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
-        try:
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        finally:
-            await admin.close()
+        await terminate_connections(database)
         try:  # the writer's own pooled connection died too: its first statement fails, a retry works
             await write_events(sessions, example, [("k", 3)])
         except DBAPIError as exc:

@@ -34,9 +34,13 @@ def obligation_due(closed_on: date) -> date:
     return closed_on + timedelta(days=SELF_REVIEW_DAYS)
 
 
+#: REV-12: the legal remedies under which a case is not reviewed, with their names.
+EXCLUDING_REMEDIES = {"reconsideration": "行政复议", "litigation": "行政诉讼"}
+
+
 def excludes_review(remedy_kind: str) -> bool:
     """REV-12: a case under reconsideration or litigation is not reviewed."""
-    return remedy_kind in ("reconsideration", "litigation")
+    return remedy_kind in EXCLUDING_REMEDIES
 
 
 @dataclass(frozen=True)

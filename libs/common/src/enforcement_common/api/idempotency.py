@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from enforcement_common.api.problems import ProblemError, problem_response
+from enforcement_common.api.problems import ProblemError, database_unavailable, problem_response
 from enforcement_common.api.tables import idempotency_keys
 from enforcement_common.auth.dependencies import current_caller
 from enforcement_common.db import retry_on_dead_connection
@@ -101,11 +101,7 @@ class IdempotencyMiddleware:
             if not exc.connection_invalidated and not isinstance(exc, OperationalError | InterfaceError):
                 raise
             log.warning("idempotency_claim_failed", error=repr(exc))
-            response = problem_response(
-                Request(scope), 503, "service.database_unavailable", "The database is unreachable; retry the request."
-            )
-            response.headers["Retry-After"] = "1"
-            await response(scope, receive, send)
+            await database_unavailable(Request(scope))(scope, receive, send)
             return
         if claim is not None:
             await claim(scope, receive, send)

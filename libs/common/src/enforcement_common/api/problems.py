@@ -236,6 +236,15 @@ def constraint_problem(exc: BaseException) -> tuple[int, str, str]:
     )
 
 
+def database_unavailable(request: Request | None) -> JSONResponse:
+    """503 ``service.database_unavailable`` with Retry-After: the database could not be reached."""
+    response = problem_response(
+        request, 503, "service.database_unavailable", "The database connection was lost; retry the request."
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if getattr(exc, "connection_invalidated", False):
         # The database restarted or the connection dropped. Typically on the request's first
@@ -243,11 +252,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         # was done, the pool is refreshed and a retry goes through. (Lost during COMMIT, the
         # outcome is unknown; a retry with the same Idempotency-Key is still the safe move.)
         log.warning("database_connection_lost", error=repr(exc))
-        response = problem_response(
-            request, 503, "service.database_unavailable", "The database connection was lost; retry the request."
-        )
-        response.headers["Retry-After"] = "1"
-        return response
+        return database_unavailable(request)
     if is_data_exception(exc):
         return problem_response(request, 422, "request.unprocessable_value", data_problem_detail(exc))
     if is_constraint_violation(exc):

@@ -85,6 +85,18 @@ def is_transient(exc: BaseException) -> bool:
     return sqlstate[:2] in {"08", "53", "57"} or sqlstate in {"55P03", "40001", "40P01"}
 
 
+def _inbox_row(envelope: Envelope, record: ConsumerRecord, **values: Any):
+    """INSERT of an event's inbox row at the record's position."""
+    return insert(inbox).values(
+        event_id=envelope.id,
+        event_type=envelope.type,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        **values,
+    )
+
+
 def known_fields(model: type[EventData], data: dict[str, Any]) -> dict[str, Any]:
     """Drop fields this consumer's model does not know: a producer that added an optional
     field (upgraded first, during a rolling deploy) must not dead-letter older consumers."""
@@ -371,14 +383,7 @@ class ConsumerRunner:
         An event dead-lettered earlier counts as handled when the same record comes again
         (a redelivery), but not when it comes from another position: that is a replay from
         the dead-letter topic (``enforcement-dlq replay``), after the cause was fixed."""
-        record = event.record
-        row = insert(inbox).values(
-            event_id=event.envelope.id,
-            event_type=event.envelope.type,
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-        )
+        row = _inbox_row(event.envelope, event.record)
         async with self.sessions() as session, session.begin():
             inserted = await session.execute(
                 row.on_conflict_do_update(
@@ -438,15 +443,7 @@ class ConsumerRunner:
         if envelope is not None:  # a redelivery is then skipped instead of dead-lettered twice
             async with self.sessions() as session, session.begin():
                 await session.execute(
-                    insert(inbox)
-                    .values(
-                        event_id=envelope.id,
-                        event_type=envelope.type,
-                        topic=record.topic,
-                        partition=record.partition,
-                        offset=record.offset,
-                        outcome="dead_lettered",
-                    )
+                    _inbox_row(envelope, record, outcome="dead_lettered")
                     # A replayed record that fails again: remember its position, so that a
                     # redelivery of it is skipped too (and a later replay is not).
                     .on_conflict_do_update(

@@ -46,6 +46,7 @@ class DeadLetter:
     error_type: str | None
     error: str | None
     event_type: str | None
+    parked_by: str | None  # the consumer group that dead-lettered it
 
 
 @dataclass
@@ -64,6 +65,7 @@ def describe(record: ConsumerRecord) -> DeadLetter:
         error_type=headers.get("dlq_error_type"),
         error=headers.get("dlq_error"),
         event_type=headers.get("ce_type"),
+        parked_by=headers.get("dlq_consumer_group"),
     )
 
 
@@ -125,9 +127,8 @@ async def replay(bootstrap: str, service: str, group_id: str | None = None) -> R
             letter = describe(record)
             if letter.source_topic:
                 headers = [(k, v) for k, v in record.headers or () if not k.startswith(DLQ_HEADER_PREFIX)]
-                parked_by = dict(record.headers or ()).get("dlq_consumer_group")
-                if parked_by:
-                    headers.append((REPLAY_FOR_GROUP_HEADER, parked_by))
+                if letter.parked_by:
+                    headers.append((REPLAY_FOR_GROUP_HEADER, letter.parked_by.encode()))
                 await producer.send_and_wait(letter.source_topic, record.value, key=record.key, headers=headers)
                 report.replayed += 1
             else:

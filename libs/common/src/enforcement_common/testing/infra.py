@@ -64,6 +64,19 @@ async def drop_database(name: str) -> None:
         await admin.close()
 
 
+async def terminate_connections(database_url: str) -> int:
+    """Kill every other connection to the database (what a restart does to pooled ones);
+    returns how many there were."""
+    admin = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return await admin.fetchval(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t"
+        )
+    finally:
+        await admin.close()
+
+
 @asynccontextmanager
 async def migrated_scratch_database(migrations_root: Path) -> AsyncIterator[str]:
     """A scratch database migrated with the Alembic folder at ``migrations_root``; its asyncpg URL."""

@@ -123,14 +123,15 @@ async def update(session: AsyncSession, caller: Caller, officer: Officer, body: 
         _apply_certificate(officer, body.certificate)
     await session.flush()
     events: list = [OfficerUpdated(**_event_fields(officer))]
-    if status_of(officer) != status_before:  # a certificate issued, renewed or withdrawn (CASE-3)
-        officer.reported_status = status_of(officer)
+    status_after = status_of(officer)
+    if status_after != status_before:  # a certificate issued, renewed or withdrawn (CASE-3)
+        officer.reported_status = status_after
         events.append(
             OfficerQualificationChanged(
                 officer_id=officer.id,
                 unit_id=officer.unit_id,
                 from_status=status_before,
-                to_status=status_of(officer),
+                to_status=status_after,
                 reason="执法证信息变更",
                 basis=["CASE-3"],
                 effective_on=today(),

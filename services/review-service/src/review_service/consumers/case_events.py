@@ -109,7 +109,7 @@ async def on_case_closed(session: AsyncSession, event: ReceivedEvent[CaseClosed]
 async def _exclude(session: AsyncSession, obligation: Obligation, remedy_id: uuid.UUID, kind: str) -> None:
     obligation.status = "excluded"
     obligation.excluded_by_remedy_id = remedy_id
-    obligation.exclusion_reason = {"reconsideration": "行政复议", "litigation": "行政诉讼"}[kind]
+    obligation.exclusion_reason = rules.EXCLUDING_REMEDIES[kind]
     await session.flush()
     await emit(
         session,

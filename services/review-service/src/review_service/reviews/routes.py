@@ -122,7 +122,7 @@ async def _refuse_excluded(session: AsyncSession, case_id: uuid.UUID, obligation
     reason = obligation.exclusion_reason if obligation is not None and obligation.status == "excluded" else None
     if reason is None:
         remedy = await session.scalar(select(ExcludingRemedy.kind).where(ExcludingRemedy.case_id == case_id))
-        reason = {"reconsideration": "行政复议", "litigation": "行政诉讼"}.get(remedy) if remedy else None
+        reason = rules.EXCLUDING_REMEDIES.get(remedy) if remedy else None
     if reason is not None:
         raise ProblemError(
             422, "review.case_excluded", f"The case is under {reason}: it is not reviewed.", basis=["REV-12"]
