@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
 import pytest
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from enforcement_common.api.problems import ProblemError
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.app import create_service_app
 from enforcement_common.config import BaseServiceSettings
-from enforcement_common.testing.infra import database_url_for, kafka_bootstrap
+from enforcement_common.migrations import upgrade
+from enforcement_common.testing.infra import kafka_bootstrap
+
+API_EXAMPLE = Path(__file__).resolve().parent / "api"  # its migrations: the platform tables
 
 
 class ExampleSettings(BaseServiceSettings):
@@ -27,7 +32,7 @@ class NoteCreate(BaseModel):
     pages: int = Field(ge=1)
 
 
-router = APIRouter()
+router = ServiceRouter()
 
 
 @router.post("/notes", status_code=201)
@@ -46,8 +51,11 @@ async def crash() -> None:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    settings = ExampleSettings(database_url=database_url_for("postgres"), kafka_bootstrap_servers=kafka_bootstrap())
+async def client(scratch_database: str) -> AsyncIterator[httpx.AsyncClient]:
+    # The platform tables (audit log, idempotency keys): a write commits only with its audit entry.
+    url = scratch_database.replace("postgresql://", "postgresql+asyncpg://")
+    await asyncio.to_thread(upgrade, API_EXAMPLE, url)
+    settings = ExampleSettings(database_url=url, kafka_bootstrap_servers=kafka_bootstrap())
     app = create_service_app(settings, title="Example", description="example", routers=[router])
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -13,12 +13,14 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from enforcement_common.api.guards import RequestGuardMiddleware
 from enforcement_common.api.idempotency import IdempotencyMiddleware, purge_expired
 from enforcement_common.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
+from enforcement_common.api.transaction import TransactionalRoute
 from enforcement_common.audit import AuditMiddleware, AuditWriter, audit_router
 from enforcement_common.auth.jwt import TokenVerifier
 from enforcement_common.auth.scope import register_unit_tree
@@ -98,13 +100,14 @@ def create_service_app(
     )
     install_problem_handlers(app)
     # Middleware added first runs innermost. From the outside in: CORS, correlation id
-    # and metrics, gzip, body guards, audit (sees every mutating request, replays too),
-    # idempotency, and the catch-all for unexpected errors (rendered while the
-    # correlation id is still set, and seen by audit and idempotency as a 500).
+    # and metrics, gzip, audit (sees every mutating request — refused by the guards too —
+    # unless the route's transaction recorded it), body guards, idempotency, and the
+    # catch-all for unexpected errors (rendered while the correlation id is still set,
+    # and seen by audit and idempotency as a 500).
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(IdempotencyMiddleware, ttl=timedelta(hours=settings.idempotency_ttl_hours))
-    app.add_middleware(AuditMiddleware)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(AuditMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, api_prefix=API_PREFIX)
     app.add_middleware(
@@ -125,5 +128,17 @@ def create_service_app(
     app.include_router(health_router(service))
     app.include_router(audit_router(), prefix=API_PREFIX)
     for router in routers:
+        _check_transactional(router)
         app.include_router(router, prefix=API_PREFIX)
     return app
+
+
+def _check_transactional(router: APIRouter) -> None:
+    """Every service route owns its transaction (``api.transaction``): a route of a plain
+    APIRouter would commit outside it, unaudited and without its idempotent response."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and not isinstance(route, TransactionalRoute):
+            raise TypeError(
+                f"route {route.path} is a {type(route).__name__}: create service routers with "
+                "enforcement_common.api.transaction.ServiceRouter"
+            )

@@ -22,7 +22,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from enforcement_common.api.idempotency import _caller_from
@@ -32,6 +33,7 @@ from enforcement_common.api.tables import audit_log
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.db import retry_on_dead_connection
+from enforcement_common.db import storable_text as _storable
 from enforcement_common.observability import current_correlation_id
 
 log = structlog.get_logger(__name__)
@@ -77,23 +79,28 @@ def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
 async def append(engine: AsyncEngine, *entries: AuditEntry) -> None:
     """Append ``entries``, in order, to the chain in one transaction."""
     async with engine.begin() as connection:
-        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
-        prev = await connection.scalar(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1))
-        prev_hash = prev or GENESIS
-        rows = []
-        for entry in entries:
-            digest = chain_hash(prev_hash, entry)
-            rows.append(
-                {
-                    **{field: getattr(entry, field) for field in AuditEntry.__dataclass_fields__},
-                    "prev_hash": prev_hash,
-                    "hash": digest,
-                }
-            )
-            prev_hash = digest
-        # executemany, which SQLAlchemy sends as one multi-row INSERT (insertmanyvalues) whose
-        # ids follow list order, so the links follow id order.
-        await connection.execute(insert(audit_log), rows)
+        await _append_on(connection, *entries)
+
+
+async def _append_on(connection: AsyncConnection, *entries: AuditEntry) -> None:
+    """Append within the connection's transaction, under the chain's lock (held to its end)."""
+    await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
+    prev = await connection.scalar(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1))
+    prev_hash = prev or GENESIS
+    rows = []
+    for entry in entries:
+        digest = chain_hash(prev_hash, entry)
+        rows.append(
+            {
+                **{field: getattr(entry, field) for field in AuditEntry.__dataclass_fields__},
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        prev_hash = digest
+    # executemany, which SQLAlchemy sends as one multi-row INSERT (insertmanyvalues) whose
+    # ids follow list order, so the links follow id order.
+    await connection.execute(insert(audit_log), rows)
 
 
 class AuditWriter:
@@ -204,8 +211,37 @@ async def verify(engine: AsyncEngine, batch: int = 5000) -> ChainReport:
                 last_id = row.id
 
 
+def _entry(scope: Scope, caller: Caller | None, status: int, body: bytes) -> AuditEntry:
+    return AuditEntry(
+        at=datetime.now(UTC),
+        actor=_storable(caller.sub) if caller else None,
+        actor_name=_storable(caller.name) if caller else None,
+        roles=sorted(_storable(role) for role in caller.roles) if caller else [],
+        unit_id=str(caller.unit_id) if caller and caller.unit_id else None,
+        method=scope["method"],
+        path=_storable(scope["path"]),
+        resource_id=_storable(_resource_id(scope, body, status)),
+        status=status,
+        correlation_id=_storable(current_correlation_id()),
+    )
+
+
+async def append_in_transaction(session: AsyncSession, request: Request, response: Response) -> None:
+    """The request's entry, appended inside the route's transaction (committed with the
+    write it records). The chain's lock is held from here to the commit, so routes append
+    last, just before committing."""
+    caller = getattr(request.state, "caller", None)
+    entry = _entry(request.scope, caller, response.status_code, bytes(getattr(response, "body", b"") or b""))
+    connection = await session.connection()
+    await _append_on(connection, entry)
+    request.state.audited = True  # the middleware records nothing more
+
+
 class AuditMiddleware:
-    """Records every mutating request after it is answered (including refusals and replays)."""
+    """Records every mutating request that a route's transaction did not record itself:
+    refusals (4xx — including those answered before any route, like 401, 413 and 415),
+    replays and failures. Nothing was changed by those, so the entry is appended on its
+    own (group commit), after the answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -228,29 +264,12 @@ class AuditMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            caller = await _caller_from(scope)
-            entry = AuditEntry(
-                at=datetime.now(UTC),
-                actor=_storable(caller.sub) if caller else None,
-                actor_name=_storable(caller.name) if caller else None,
-                roles=sorted(caller.roles) if caller else [],
-                unit_id=str(caller.unit_id) if caller and caller.unit_id else None,
-                method=scope["method"],
-                path=_storable(scope["path"]),
-                resource_id=_storable(_resource_id(scope, bytes(head), status)),
-                status=status,
-                correlation_id=_storable(current_correlation_id()),
-            )
-            try:
-                await scope["app"].state.audit_writer.append(entry)
-            except Exception as exc:  # never hide the response; but shout
-                log.error("audit_append_failed", error=repr(exc), method=entry.method, path=entry.path)
-
-
-def _storable(value: str | None) -> str | None:
-    """PostgreSQL text cannot hold NUL: a request path like ``/x%00`` is recorded with U+FFFD
-    in its place rather than not at all."""
-    return value.replace("\x00", "\ufffd") if value is not None else None
+            if not scope.get("state", {}).get("audited"):
+                entry = _entry(scope, await _caller_from(scope), status, bytes(head))
+                try:
+                    await scope["app"].state.audit_writer.append(entry)
+                except Exception as exc:  # never hide the response; but shout
+                    log.error("audit_append_failed", error=repr(exc), method=entry.method, path=entry.path)
 
 
 def _resource_id(scope: Scope, body: bytes, status: int) -> str | None:

@@ -71,6 +71,10 @@ class BaseServiceSettings(BaseSettings):
     readiness_timeout_seconds: float = 3.0
     #: Run the outbox relay, consumers and deadline scanners in this process.
     run_workers: bool = True
+    #: Test hook (``ENFORCEMENT_ENV=local`` only): the process kills itself with SIGKILL right
+    #: after committing a request whose path matches this regular expression — to prove that
+    #: a crash between the commit and the response loses nothing (see api.transaction).
+    crash_after_commit: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -96,6 +100,8 @@ class BaseServiceSettings(BaseSettings):
                     "(the local development secret is refused outside ENFORCEMENT_ENV=local)"
                 )
             self.auth_jwt_secret = SecretStr(LOCAL_JWT_SECRET)
+        if self.crash_after_commit and self.environment != "local":
+            raise ValueError("crash_after_commit is a test hook, refused outside ENFORCEMENT_ENV=local")
         if not self.database_url:
             # The repo's local dev cluster (deploy/local, make run).
             self.database_url = f"postgresql+asyncpg://enforcement:enforcement@127.0.0.1:25432/{self.default_database}"

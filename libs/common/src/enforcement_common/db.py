@@ -54,3 +54,12 @@ async def retry_on_dead_connection(operation: Callable[[], Awaitable[T]]) -> T:
         if not exc.connection_invalidated:
             raise
     return await operation()
+
+
+def storable_text(value: str | None) -> str | None:
+    """``value`` as PostgreSQL text can hold it: what it cannot is kept escaped rather than
+    refused — NUL (a path like ``/x%00``) as U+FFFD, a lone UTF-16 surrogate (a JSON
+    string such as a token's ``name`` may carry one) as its ``\\udXXX`` escape."""
+    if value is None:
+        return None
+    return value.replace("\x00", "\ufffd").encode("utf-8", "backslashreplace").decode("utf-8")

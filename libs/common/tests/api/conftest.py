@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import httpx
 import jwt
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Query, Request, Response
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import DateTime, Text, Uuid, select
@@ -28,6 +28,7 @@ from enforcement_common.api.concurrency import Versioned, check_if_match, set_et
 from enforcement_common.api.pagination import Page, PageParamsDep, check_range, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.api.routing import SessionDep, problem
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.app import create_service_app
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
@@ -96,7 +97,7 @@ COMMON_PROBLEMS = {
 Writer = Annotated[Caller, Depends(require_roles("officer", "unit_leader", "admin"))]
 Reader = Annotated[Caller, Depends(require_roles())]
 
-router = APIRouter(responses=COMMON_PROBLEMS)
+router = ServiceRouter(responses=COMMON_PROBLEMS)
 
 
 def _read(note: Note) -> NoteRead:
@@ -109,7 +110,7 @@ async def _create(session: AsyncSession, caller: Caller, body: NoteCreate, respo
     await ensure_in_scope(session, caller, body.unit_id, "unit")
     note = Note(id=uuid.uuid4(), unit_id=body.unit_id, title=body.title, created_at=datetime.now(UTC))
     session.add(note)
-    await session.commit()
+    await session.flush()
     set_etag(response, note.version)
     response.headers["Location"] = f"/api/v1/notes/{note.id}"
     return _read(note)
@@ -136,6 +137,17 @@ async def create_note_slowly(body: NoteCreate, caller: Writer, session: SessionD
     """Create a note after a second (to overlap retries)."""
     await asyncio.sleep(1.0)
     return await _create(session, caller, body, response)
+
+
+@router.post("/notes:fail-after-effect", status_code=201, response_model=NoteRead, include_in_schema=False)
+async def create_note_then_fail(
+    body: NoteCreate, caller: Writer, session: SessionDep, request: Request, response: Response
+) -> NoteRead:
+    """Writes the note, then fails while ``app.state.fail_after_effect`` is set."""
+    note = await _create(session, caller, body, response)
+    if getattr(request.app.state, "fail_after_effect", False):
+        raise RuntimeError("failed after the effect")
+    return note
 
 
 @router.get("/notes", response_model=Page[NoteRead])
@@ -189,7 +201,7 @@ async def update_note(
     note = await _visible_note(session, caller, note_id)
     check_if_match(request, note.version, required=True)
     note.title = body.title
-    await session.commit()
+    await session.flush()
     set_etag(response, note.version)
     return _read(note)
 

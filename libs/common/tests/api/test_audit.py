@@ -142,13 +142,15 @@ def _count_batches(writer: AuditWriter) -> list[int]:
     return batches
 
 
-async def test_requests_finishing_together_share_one_chain_append(app, make_note, client, auth_for) -> None:
-    """Group commit: the chain's single writer appends queued entries in one transaction
-    each, so concurrent requests do not take turns one commit at a time."""
+async def test_refusals_finishing_together_share_one_chain_append(app, client, auth_for) -> None:
+    """Group commit: refusals (which changed nothing, so are recorded after the answer) are
+    appended by the chain's single writer in one transaction per group, so concurrent
+    requests do not take turns one commit at a time. (Writes are recorded inside their own
+    transaction — test_atomic_writes.)"""
     writer = app.state.audit_writer
     batches = _count_batches(writer)
-    responses = await asyncio.gather(*(make_note(f"g{i}") for i in range(40)))
-    assert all(r.status_code == 201 for r in responses)
+    responses = await asyncio.gather(*(client.post("/api/v1/refusals", headers=auth_for("officer")) for _ in range(40)))
+    assert all(r.status_code == 409 for r in responses)
     assert sum(batches) == 40 and len(batches) < 40, batches
     report = (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()
     assert report == {"valid": True, "count": 40, "first_bad_id": None, "reason": None}

@@ -12,11 +12,12 @@ import httpx
 import jsonschema
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.app import create_service_app
 from enforcement_common.config import BaseServiceSettings
 from enforcement_common.contracts import registered_event_types
@@ -539,7 +540,7 @@ async def test_request_correlation_id_goes_into_the_events_it_causes(
         model_config = SettingsConfigDict(env_prefix="EXAMPLE_", extra="ignore")
         service_name: ClassVar[str] = "example-service"
 
-    router = APIRouter()
+    router = ServiceRouter()
 
     @router.post("/things/{thing_id}", status_code=202)
     async def touch(thing_id: str, request: Request) -> dict[str, str]:

@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.api.tables import unit_tree
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope, not_found, select_in_scope
@@ -44,7 +45,7 @@ from review_service.models import (
     Summary,
 )
 
-router = APIRouter(tags=["oversight"], responses=COMMON_RESPONSES)
+router = ServiceRouter(tags=["oversight"], responses=COMMON_RESPONSES)
 JusticeBureau = Annotated[Caller, Depends(require_roles("justice_bureau"))]
 LegalAffairs = Annotated[Caller, Depends(require_roles("legal_affairs"))]
 Period = Annotated[str, Field(pattern=r"^(19|20)[0-9]{2}H[12]$", examples=["2026H1"])]

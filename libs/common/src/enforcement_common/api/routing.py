@@ -12,11 +12,16 @@ from enforcement_common.api.problems import PROBLEM_CONTENT_TYPE
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    owned = getattr(request.state, "session", None)
+    if owned is not None:  # a TransactionalRoute's: it commits (see api.transaction)
+        yield owned
+        return
     async with request.app.state.sessions() as session:
         yield session
 
 
-#: A session of the app's database for one request; the service commits before replying.
+#: The request's session: its transaction is owned (and committed) by the route class —
+#: routes and services never commit.
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.tokens import ROLES
+from enforcement_common.db import storable_text
 
 #: County-wide roles: they see every unit (ARCHITECTURE.md, "Data scope").
 COUNTY_ROLES = frozenset({"justice_bureau", "admin"})
@@ -114,8 +115,10 @@ class TokenVerifier:
         if claims.unit_id is None and "admin" not in claims.roles:
             raise _unauthorized("auth.invalid_claims", "unit_id is required except for admin")
         return Caller(
-            sub=claims.sub,
-            name=claims.name,
+            # Kept storable: the name goes into timelines and the audit log, which cannot
+            # hold a lone surrogate that a validly signed JSON token may carry.
+            sub=storable_text(claims.sub),
+            name=storable_text(claims.name),
             roles=frozenset(claims.roles),
             unit_id=claims.unit_id,
             officer_id=claims.officer_id,

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from sqlalchemy import any_, or_, select
 
 from case_service.cases import imports, service
@@ -43,9 +43,10 @@ from case_service.models import Case, TimelineEntry
 from case_service.officers.rules import ID_NUMBER_ROLES, mask_id_numbers
 from enforcement_common.api.concurrency import set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, check_range, paginate
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.auth.scope import select_in_scope
 
-router = APIRouter(prefix="/cases", tags=["cases"], responses=COMMON_RESPONSES)
+router = ServiceRouter(prefix="/cases", tags=["cases"], responses=COMMON_RESPONSES)
 ACTION_RESPONSES = {**NOT_FOUND, **CONFLICTS}
 
 

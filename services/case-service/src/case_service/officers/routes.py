@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from case_service.common import (
     COMMON_RESPONSES,
@@ -32,9 +32,10 @@ from case_service.officers.schemas import (
 from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
 from enforcement_common.api.problems import ProblemError
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.auth.scope import select_in_scope
 
-router = APIRouter(prefix="/officers", tags=["officers"], responses=COMMON_RESPONSES)
+router = ServiceRouter(prefix="/officers", tags=["officers"], responses=COMMON_RESPONSES)
 
 
 @router.post(

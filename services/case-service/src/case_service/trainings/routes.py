@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import any_, select
 
@@ -15,10 +15,11 @@ from case_service.common import COMMON_RESPONSES, NOT_FOUND, AnyCaller, OfficerM
 from case_service.models import Officer, Training, Unit
 from enforcement_common.api.pagination import Page, PageParamsDep, check_range, paginate
 from enforcement_common.api.problems import ProblemError
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.auth.scope import ensure_in_scope, not_found, select_in_scope
 from enforcement_common.contracts.case import TrainingRecorded
 
-router = APIRouter(prefix="/trainings", tags=["trainings"], responses=COMMON_RESPONSES)
+router = ServiceRouter(prefix="/trainings", tags=["trainings"], responses=COMMON_RESPONSES)
 
 
 class TrainingCreate(BaseModel):

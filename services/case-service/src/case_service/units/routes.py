@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from case_service.common import COMMON_RESPONSES, CONFLICTS, NOT_FOUND, AdminCaller, AnyCaller, SessionDep, problem
 from case_service.models import Unit
@@ -13,9 +13,10 @@ from case_service.units import service
 from case_service.units.schemas import UnitCreate, UnitKind, UnitRead, UnitUpdate
 from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.auth.scope import select_in_scope
 
-router = APIRouter(prefix="/units", tags=["units"], responses=COMMON_RESPONSES)
+router = ServiceRouter(prefix="/units", tags=["units"], responses=COMMON_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=UnitRead, responses={409: problem("Code taken")})

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
 from enforcement_common.api.problems import ProblemError
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope, not_found, select_in_scope
 from enforcement_common.calendar import local_date, today
@@ -22,7 +23,7 @@ from enforcement_common.events import DeadlineScanner
 from review_service.common import COMMON_RESPONSES, CONFLICT, NOT_FOUND, SERVICE, AnyCaller, Handler, SessionDep
 from review_service.models import Obligation
 
-router = APIRouter(prefix="/obligations", tags=["obligations"], responses=COMMON_RESPONSES)
+router = ServiceRouter(prefix="/obligations", tags=["obligations"], responses=COMMON_RESPONSES)
 Status = Literal["pending", "submitted", "reviewed", "excluded", "overdue"]
 
 

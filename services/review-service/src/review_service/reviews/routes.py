@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enforcement_common.api.concurrency import check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, paginate
 from enforcement_common.api.problems import ProblemError
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope, not_found, scope_clause, select_in_scope, visible_units
 from enforcement_common.contracts.review import ReviewCompleted, ReviewFailed
@@ -22,7 +23,7 @@ from review_service.assessments import service as assessments
 from review_service.common import COMMON_RESPONSES, CONFLICT, NOT_FOUND, AnyCaller, Reviewer, SessionDep, Signer, emit
 from review_service.models import AnnualAssessment, CaseView, ExcludingRemedy, Notification, Obligation, Review
 
-router = APIRouter(tags=["reviews"], responses=COMMON_RESPONSES)
+router = ServiceRouter(tags=["reviews"], responses=COMMON_RESPONSES)
 
 
 class BasicStandards(BaseModel):
