@@ -25,13 +25,15 @@ from enforcement_common.audit import AuditMiddleware, AuditWriter, audit_router
 from enforcement_common.auth.jwt import TokenVerifier
 from enforcement_common.auth.scope import register_unit_tree
 from enforcement_common.config import BaseServiceSettings
-from enforcement_common.contracts.case import UNITS
+from enforcement_common.contracts.case import CALENDAR, UNITS
 from enforcement_common.db import create_engine, session_factory
 from enforcement_common.events.consumer import ConsumerRunner
 from enforcement_common.events.relay import OutboxRelay
 from enforcement_common.events.workers import BackgroundWorkers, Periodic
 from enforcement_common.health import health_router
+from enforcement_common.holidays import CalendarHook, load_published_years, register_calendar
 from enforcement_common.observability import HttpMetrics, RequestContextMiddleware
+from enforcement_common.policies import PolicyCatalogue, policy_router, store_defaults
 
 API_PREFIX = "/api/v1"
 
@@ -48,7 +50,12 @@ def create_service_app(
     on_shutdown: Sequence[LifespanHook] = (),
     version: str = "0.1.0",
     openapi_models: Sequence[type] = (),
+    policies: PolicyCatalogue | None = None,
+    calendar_hooks: Sequence[CalendarHook] = (),
 ) -> FastAPI:
+    """``policies``: the service's policy catalogue — its platform defaults are stored at
+    start-up and ``GET/POST /policies`` mounted. ``calendar_hooks`` run when a year's holiday
+    calendar is published (every service applies ``calendar.year_published`` itself)."""
     service = settings.service_name
 
     @asynccontextmanager
@@ -58,6 +65,10 @@ def create_service_app(
         app.state.audit_writer = AuditWriter(app.state.engine)
         app.state.workers = BackgroundWorkers()
         try:
+            if policies is not None:
+                async with app.state.sessions() as session, session.begin():
+                    await store_defaults(session, policies)
+            await load_published_years(app.state.sessions)
             if settings.run_workers:
                 relay = OutboxRelay(
                     app.state.engine,
@@ -77,6 +88,20 @@ def create_service_app(
                 )
                 register_unit_tree(units)
                 app.state.workers.start(f"{service}-unit-tree", units.run(), units.stop)
+                # The published holiday calendar, from case-service's calendar.year_published.
+                calendar = ConsumerRunner(
+                    service=service,
+                    group_id=f"{service}.calendar",
+                    bootstrap_servers=settings.kafka_bootstrap_servers,
+                    sessions=app.state.sessions,
+                    topics=[CALENDAR],
+                    registry=app.state.metrics.registry,
+                )
+                register_calendar(calendar, tuple(calendar_hooks))
+                app.state.workers.start(f"{service}-calendar", calendar.run(), calendar.stop)
+                # Each event reaches one replica of the service: the others read the table.
+                reload = Periodic("calendar-reload", 60, lambda: load_published_years(app.state.sessions))
+                app.state.workers.start(f"{service}-calendar-reload", reload.run(), reload.stop)
                 purger = Periodic("idempotency-purge", 3600, lambda: purge_expired(app.state.engine))
                 app.state.workers.start(f"{service}-idempotency-purge", purger.run(), purger.stop)
             for hook in on_startup:  # services add their consumers and scanners to app.state.workers here
@@ -127,6 +152,8 @@ def create_service_app(
     )
     app.include_router(health_router(service))
     app.include_router(audit_router(), prefix=API_PREFIX)
+    if policies is not None:
+        routers = [policy_router(policies), *routers]
     for router in routers:
         _check_transactional(router)
         app.include_router(router, prefix=API_PREFIX)

@@ -1,14 +1,17 @@
 """Due dates in Asia/Shanghai, in calendar days or working days.
 
-Working days come from ``chinesecalendar`` (statutory holidays and adjusted
-working days as published by the State Council each year), not from a list kept
-here. A date the library does not cover yet (typically next year before the
-holiday schedule is published) raises :class:`CalendarNotCovered`, a 422 problem,
-rather than silently counting weekends only.
+Working days come from the holiday schedule the State Council publishes each year
+(statutory holidays and adjusted working days, 调休). A year **published on the
+platform** (case-service's ``PUT /calendar/{year}``, applied in every service from
+``calendar.year_published`` — see ``enforcement_common.holidays``) is used first;
+the ``chinesecalendar`` library second, for the years it covers. A date neither
+covers (typically next year before the schedule is published) raises
+:class:`CalendarNotCovered`, a 422 problem, rather than silently counting weekends only.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -44,8 +47,39 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
+@dataclass(frozen=True)
+class PublishedYear:
+    """A year's holiday schedule as published on the platform."""
+
+    year: int
+    holidays: frozenset[date]
+    adjusted_working_days: frozenset[date]
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.adjusted_working_days:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+
+#: The published years this process knows (kept current by ``holidays``: at start-up from the
+#: service's ``calendar_years`` table, then from each ``calendar.year_published`` event).
+_published: dict[int, PublishedYear] = {}
+
+
+def publish_year(year: PublishedYear) -> None:
+    """Use ``year``'s published schedule from now on (it overrides the library's)."""
+    _published[year.year] = year
+
+
+def published_years() -> dict[int, PublishedYear]:
+    return dict(_published)
+
+
 def is_working_day(day: date) -> bool:
     """True on working days, including adjusted working weekend days (调休上班)."""
+    published = _published.get(day.year)
+    if published is not None:
+        return published.is_working_day(day)
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError as exc:

@@ -32,6 +32,7 @@ EVENT_TOPICS: tuple[Topic, ...] = (
     Topic("enforcement.officers.v1", "case-service"),
     Topic("enforcement.trainings.v1", "case-service"),
     Topic("enforcement.cases.v1", "case-service"),
+    Topic("enforcement.calendar.v1", "case-service", partitions=1),
     Topic("enforcement.reviews.v1", "review-service"),
     Topic("enforcement.tolerance.v1", "tolerance-service"),
     Topic("enforcement.accountability.v1", "accountability-service"),

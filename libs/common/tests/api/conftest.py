@@ -40,6 +40,7 @@ from enforcement_common.contracts.case import UnitCreated
 from enforcement_common.db import create_engine, session_factory
 from enforcement_common.events.consumer import ReceivedEvent
 from enforcement_common.migrations import upgrade
+from enforcement_common.policies import PolicyCatalogue, PolicyDefault, PolicySource
 from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
 from enforcement_common.testing.live import serve_in_thread
 
@@ -233,6 +234,26 @@ async def due(
     return DueRead(start=start, days=days, kind=kind, due_on=due_date(start, days, kind), basis=["CASE-9"])
 
 
+class ExamplePolicy(BaseModel):
+    """The example service's configurable values (a notification period, TOL-14 style)."""
+
+    notify_days: int = Field(default=7, ge=1, le=60)
+    day_kind: Literal["calendar", "working"] = "calendar"
+
+
+EXAMPLE_POLICIES = PolicyCatalogue(
+    service="example-service",
+    values_model=ExamplePolicy,
+    defaults=(
+        PolicyDefault(
+            effective_from=date(2020, 1, 1),
+            values=ExamplePolicy(),
+            source=PolicySource(title="示例办法（平台默认）", document_number="示例〔2020〕1号"),
+        ),
+    ),
+)
+
+
 def build_app(database_url: str, **overrides: Any) -> FastAPI:
     values: dict[str, Any] = {
         "database_url": database_url,
@@ -241,7 +262,9 @@ def build_app(database_url: str, **overrides: Any) -> FastAPI:
         "run_workers": False,
     }
     settings = ExampleSettings(**{**values, **overrides})
-    return create_service_app(settings, title="Example", description="API-kit example", routers=[router])
+    return create_service_app(
+        settings, title="Example", description="API-kit example", routers=[router], policies=EXAMPLE_POLICIES
+    )
 
 
 # --- units: county C → townships A and B; A → section A1 -------------------------------
@@ -357,6 +380,11 @@ def token_for() -> Callable[..., str]:
 @pytest.fixture
 def jwt_secret() -> str:
     return SECRET
+
+
+@pytest.fixture
+def policies() -> PolicyCatalogue:
+    return EXAMPLE_POLICIES
 
 
 @pytest.fixture

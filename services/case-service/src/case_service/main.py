@@ -3,8 +3,10 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from case_service.cases.deadlines import count_awaited_days, scanner
+from case_service.calendar.routes import router as calendar_router
+from case_service.cases.deadlines import count_awaited_days, count_awaited_in, scanner
 from case_service.cases.imports import CaseImportItem
 from case_service.cases.routes import router as cases_router
 from case_service.config import Settings
@@ -14,6 +16,7 @@ from case_service.officers.routes import router as officers_router
 from case_service.trainings.routes import router as trainings_router
 from case_service.units.routes import router as units_router
 from enforcement_common.app import create_service_app
+from enforcement_common.calendar import PublishedYear
 from enforcement_common.cli import service_main
 from enforcement_common.events import ConsumerRunner
 from enforcement_common.events.workers import Periodic
@@ -45,16 +48,22 @@ async def start_workers(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    async def count_deadlines_that_awaited_the_calendar(session: AsyncSession, _year: PublishedYear) -> None:
+        await count_awaited_in(session, settings)
+
     return create_service_app(
-        settings or Settings(),
+        settings,
         title="Case service (执法案件与人员)",
         description=(
             "Source of truth for units (执法单位), officers and certificates (执法人员/执法证), "
             "trainings (培训) and enforcement cases (案件) with their stages, handlers, decisions, "
             "legal remedies and statutory deadlines."
         ),
-        routers=[units_router, officers_router, trainings_router, cases_router],
+        routers=[units_router, officers_router, trainings_router, cases_router, calendar_router],
         on_startup=[start_workers],
+        calendar_hooks=[count_deadlines_that_awaited_the_calendar],
         openapi_models=[CaseImportItem],
     )
 

@@ -1,4 +1,4 @@
-"""Events produced by case-service (topics enforcement.units/officers/trainings/cases.v1)."""
+"""Events produced by case-service (topics enforcement.units/officers/trainings/cases/calendar.v1)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ UNITS = "enforcement.units.v1"
 OFFICERS = "enforcement.officers.v1"
 TRAININGS = "enforcement.trainings.v1"
 CASES = "enforcement.cases.v1"
+CALENDAR = "enforcement.calendar.v1"
 
 UnitKind = Literal["county", "township", "department", "bureau", "section", "detachment"]
 StaffType = Literal["established", "contract", "retired", "former"]  # INT-2
@@ -215,3 +216,17 @@ class CaseDeadlineOverdue(_CaseData):
     kind: str
     due_on: date
     basis: list[str]
+
+
+class CalendarYearPublished(EventData):
+    """A year's holiday schedule (节假日安排) as published by the State Council, entered on the
+    platform; every service counts working days of that year by it (CONTRACT.md "calendar")."""
+
+    type: ClassVar[str] = "calendar.year_published"
+    topic: ClassVar[str] = CALENDAR
+    subject_field: ClassVar[str] = "year"
+    schema_version: Literal[1] = 1
+    year: int = Field(ge=1900, le=2200)
+    holidays: list[date]
+    adjusted_working_days: list[date]
+    source: str

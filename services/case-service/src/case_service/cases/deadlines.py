@@ -52,23 +52,28 @@ def scanner(interval: float) -> DeadlineScanner:
 async def count_awaited_days(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:
     """Deadlines whose last day could not be counted (working days of a year whose holiday
     calendar was not published yet): count them now where the calendar covers them. Run
-    periodically, so a calendar update (a new ``chinesecalendar`` release) fills them in."""
-    filled = 0
+    when a year is published (calendar.year_published) and hourly (a library update)."""
     async with sessions() as session, session.begin():
-        rows = (
-            await session.execute(
-                select(CaseDeadline, Case)
-                .join(Case, Case.id == CaseDeadline.case_id)
-                .where(CaseDeadline.due_on.is_(None))
-                .with_for_update(of=CaseDeadline, skip_locked=True)
-                .limit(1000)
-            )
-        ).all()
-        for deadline, case in rows:
-            policy = settings.deadline_policy(case.category)
-            if deadline.kind == "decision":
-                deadline.due_on = rules.decision_due(case.filed_on, policy)
-            elif case.decided_on is not None:
-                deadline.due_on = rules.service_due(case.decided_on, policy)
-            filled += deadline.due_on is not None
+        return await count_awaited_in(session, settings)
+
+
+async def count_awaited_in(session: AsyncSession, settings: Settings) -> int:
+    """:func:`count_awaited_days` inside the caller's transaction."""
+    filled = 0
+    rows = (
+        await session.execute(
+            select(CaseDeadline, Case)
+            .join(Case, Case.id == CaseDeadline.case_id)
+            .where(CaseDeadline.due_on.is_(None))
+            .with_for_update(of=CaseDeadline, skip_locked=True)
+            .limit(1000)
+        )
+    ).all()
+    for deadline, case in rows:
+        policy = settings.deadline_policy(case.category)
+        if deadline.kind == "decision":
+            deadline.due_on = rules.decision_due(case.filed_on, policy)
+        elif case.decided_on is not None:
+            deadline.due_on = rules.service_due(case.decided_on, policy)
+        filled += deadline.due_on is not None
     return filled

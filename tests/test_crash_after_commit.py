@@ -1,0 +1,160 @@
+"""A real case-service process killed with SIGKILL right after committing a filing (the
+``crash_after_commit`` test hook, not a sleep race): the client saw no response, retries
+with the same Idempotency-Key on a restarted process, and gets the stored response —
+one case, one audit entry of the filing, the same body."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from case_service.main import SERVICE_ROOT
+from enforcement_common.auth.tokens import mint_token
+from enforcement_common.calendar import today
+from enforcement_common.migrations import upgrade
+from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
+
+SECRET = "crash-test-secret-0123456789abcdef0123456"
+SERVICE = Path(sys.executable).parent / "case-service"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def case_service(database_url: str, port: int, **env: str) -> Iterator[subprocess.Popen]:
+    """``case-service serve`` as its own process on 127.0.0.1:<port>, ready when yielded."""
+    environment = {
+        **os.environ,
+        "CASE_DATABASE_URL": database_url,
+        "CASE_RUN_WORKERS": "false",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
+        "AUTH_JWT_SECRET": SECRET,
+        "ENFORCEMENT_ENV": "local",
+        **env,
+    }
+    process = subprocess.Popen(
+        [str(SERVICE), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"case-service did not start (exit code {process.poll()})")
+            time.sleep(0.1)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _auth(*roles: str, unit: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(roles=list(roles), unit_id=unit, secret=SECRET, sub='crash-test')}"}
+
+
+def _seed(base: str) -> tuple[str, list[str]]:
+    """A township with two certified officers."""
+    admin = _auth("admin")
+    with httpx.Client(base_url=base, timeout=10) as client:
+        county = client.post(
+            "/api/v1/units", json={"code": "XC", "name": "某县", "kind": "county"}, headers=admin
+        ).json()["id"]
+        unit = client.post(
+            "/api/v1/units",
+            json={"code": "T1", "name": "城关镇", "kind": "township", "parent_id": county},
+            headers=admin,
+        ).json()["id"]
+        officers = []
+        for name in ("甲", "乙"):
+            body = {
+                "unit_id": unit,
+                "name": name,
+                "staff_type": "established",
+                "id_number": "14270119800101123X",
+                "certificate": {
+                    "number": f"CERT-{uuid.uuid4().hex[:8]}",
+                    "issued_on": "2024-01-01",
+                    "expires_on": (today() + timedelta(days=365)).isoformat(),
+                },
+            }
+            created = client.post("/api/v1/officers", json=body, headers=admin)
+            assert created.status_code == 201, created.text
+            officers.append(created.json()["id"])
+    return unit, officers
+
+
+@pytest.mark.timeout(240)
+async def test_a_filing_killed_right_after_its_commit_is_replayed_once_on_retry() -> None:
+    name, libpq_url = await create_scratch_database()
+    url = libpq_url.replace("postgresql://", "postgresql+asyncpg://")
+    try:
+        await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
+        await asyncio.to_thread(_scenario, url)
+    finally:
+        await drop_database(name)
+
+
+def _scenario(url: str) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with case_service(url, port):
+        unit, (lead, co) = _seed(base)
+    filing = {
+        "unit_id": unit,
+        "category": "penalty",
+        "title": "未按规定设置招牌",
+        "summary": "",
+        "party": {"name": "某商店", "kind": "organization", "id_number": "91141000MA0K000000"},
+        "lead_handler_id": lead,
+        "co_handler_ids": [co],
+    }
+    headers = {**_auth("officer", unit=unit), "Idempotency-Key": "file-once"}
+
+    with case_service(url, port, CASE_CRASH_AFTER_COMMIT=r"^/api/v1/cases$") as doomed:
+        with pytest.raises(httpx.TransportError):  # the process died before answering
+            httpx.post(f"{base}/api/v1/cases", json=filing, headers=headers, timeout=30)
+        assert doomed.wait(30) == -signal.SIGKILL
+
+    with case_service(url, port), httpx.Client(base_url=base, timeout=30) as client:
+        retry = client.post("/api/v1/cases", json=filing, headers=headers)
+        assert retry.status_code == 201, retry.text
+        assert retry.headers["idempotent-replayed"] == "true"
+        again = client.post("/api/v1/cases", json=filing, headers=headers)
+        assert again.content == retry.content
+        cases = client.get("/api/v1/cases", headers=_auth("officer", unit=unit)).json()["items"]
+        assert [c["id"] for c in cases] == [retry.json()["id"]], "one effect"
+        audit = client.get(
+            "/api/v1/audit", params={"path_prefix": "/api/v1/cases", "status": 201}, headers=_auth("auditor", unit=unit)
+        ).json()["items"]
+        assert [a["resource_id"] for a in audit] == [retry.json()["id"]], "the filing audited once, with its commit"
+        verify = client.get("/api/v1/audit/verify", headers=_auth("auditor", unit=unit)).json()
+        assert verify["valid"] is True
