@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -17,9 +16,11 @@ from enforcement_common.observability import configure_logging
 def service_main(
     settings_class: type[BaseServiceSettings],
     create_app: Callable[[BaseServiceSettings], FastAPI],
-    service_root: Path,
+    package: str,
     argv: list[str] | None = None,
 ) -> int:
+    """``package`` is the service's import name (``"case_service"``): its ``alembic.ini`` and
+    ``migrations/`` ship inside it (see :mod:`enforcement_common.migrations`)."""
     name = settings_class.service_name
     parser = argparse.ArgumentParser(prog=name, description=f"Run or migrate {name}.")
     sub = parser.add_subparsers(dest="command")
@@ -33,7 +34,7 @@ def service_main(
     settings = settings_class()
     configure_logging(name, settings.log_level)
     if args.command == "migrate" or getattr(args, "migrate", False):
-        upgrade(service_root, settings.database_url)
+        upgrade(package, settings.database_url)
         if args.command == "migrate":
             return 0
     app = create_app(settings)

@@ -1,14 +1,19 @@
 """Alembic, run the same way by every service.
 
-A service keeps ``alembic.ini`` and ``migrations/`` at its root; its ``env.py`` is
-one call to :func:`run_alembic_env`. :func:`upgrade` runs ``alembic upgrade head``
-programmatically for the service CLI's ``migrate`` command and for the tests, which
-always build their schema through the migrations, never ``create_all``.
+A service ships ``alembic.ini`` and ``migrations/`` inside its Python package
+(``src/case_service/alembic.ini``, ``src/case_service/migrations/``), so they are in
+its wheel and found with :mod:`importlib.resources` however it is installed; its
+``env.py`` is one call to :func:`run_alembic_env`. :func:`upgrade` runs ``alembic
+upgrade head`` programmatically for the service CLI's ``migrate`` command and for the
+tests, which always build their schema through the migrations, never ``create_all``::
+
+    upgrade("case_service", database_url)
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.resources
 from pathlib import Path
 
 from alembic import command, context
@@ -18,20 +23,42 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 
-def alembic_config(service_root: Path, database_url: str) -> Config:
-    config = Config(str(service_root / "alembic.ini"))
-    config.set_main_option("script_location", str(service_root / "migrations"))
+def migrations_folder(package: str | Path) -> Path:
+    """The folder holding ``alembic.ini`` and ``migrations/``.
+
+    ``package`` is the import name of a service package (``"case_service"``), located
+    with :mod:`importlib.resources`; a :class:`~pathlib.Path` is taken as the folder
+    itself (libs/common's tests keep their fixture migrations in a plain folder).
+    """
+    if isinstance(package, Path):
+        folder = package
+    else:
+        resource = importlib.resources.files(package)
+        if not isinstance(resource, Path):  # e.g. imported from a zip archive
+            raise RuntimeError(f"{package}: its migrations must be installed as files, not in {resource!r}")
+        folder = resource
+    if not (folder / "alembic.ini").is_file() or not (folder / "migrations").is_dir():
+        raise FileNotFoundError(f"{folder}: no alembic.ini and migrations/ here")
+    return folder
+
+
+def alembic_config(package: str | Path, database_url: str) -> Config:
+    """Alembic's configuration for ``package``'s migrations (see :func:`migrations_folder`)."""
+    folder = migrations_folder(package)
+    config = Config(str(folder / "alembic.ini"))
+    config.set_main_option("script_location", str(folder / "migrations"))
     # '%' must be escaped for configparser (passwords may contain it).
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
 
-def upgrade(service_root: Path, database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(service_root, database_url), revision)
+def upgrade(package: str | Path, database_url: str, revision: str = "head") -> None:
+    """``alembic upgrade`` of a service package's migrations: ``upgrade("case_service", url)``."""
+    command.upgrade(alembic_config(package, database_url), revision)
 
 
-def downgrade(service_root: Path, database_url: str, revision: str = "base") -> None:
-    command.downgrade(alembic_config(service_root, database_url), revision)
+def downgrade(package: str | Path, database_url: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(package, database_url), revision)
 
 
 def run_alembic_env(target_metadata: MetaData | list[MetaData] | None) -> None:
