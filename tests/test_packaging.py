@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 from alembic.script import ScriptDirectory
 
-from enforcement_common.migrations import alembic_config
+from enforcement_common.migrations import MIGRATION_LOCK_KEY, alembic_config
 from enforcement_common.testing.infra import create_scratch_database, drop_database, repo_root
 
 SERVICES = ("case", "tolerance", "review", "accountability", "stats")
@@ -116,3 +116,37 @@ async def _schema(url: str) -> tuple[list[str], set[str]]:
         return versions, tables
     finally:
         await connection.close()
+
+
+def test_replicas_migrating_at_the_same_moment_all_succeed() -> None:
+    """Each replica's init container (deploy/k8s) runs ``migrate`` when its pod starts. Two
+    are held at the migration lock and let go together: one migrates, the other waits
+    for it and finds the schema at head (without the lock, both would create the tables)."""
+    asyncio.run(_replicas_released_together())
+
+
+async def _replicas_released_together() -> None:
+    name, url = await create_scratch_database()
+    try:
+        holder = await asyncpg.connect(url)
+        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        command = [str(Path(sys.executable).parent / "case-service"), "migrate"]
+        env = {**os.environ, "CASE_DATABASE_URL": url}
+        replicas = [
+            await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.PIPE) for _ in range(2)
+        ]
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        for _ in range(600):
+            if await holder.fetchval(waiting) == 2:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the two `migrate` processes never waited for the migration lock")
+        await holder.close()  # both go at once
+        outcomes = [((await replica.communicate())[1].decode(), replica.returncode) for replica in replicas]
+        assert [code for _, code in outcomes] == [0, 0], [err[-2000:] for err, code in outcomes if code]
+        head = ScriptDirectory.from_config(alembic_config("case_service", url)).get_current_head()
+        version, tables = await _schema(url)
+        assert version == [head] and "cases" in tables
+    finally:
+        await drop_database(name)

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib.resources
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, pool
@@ -52,13 +55,39 @@ def alembic_config(package: str | Path, database_url: str) -> Config:
     return config
 
 
+#: PostgreSQL advisory lock key held while a database is migrated (any constant; locks are per database).
+MIGRATION_LOCK_KEY = 0x656E666D6967  # "enfmig"
+
+
+@contextmanager
+def one_migration_at_a_time(database_url: str) -> Iterator[None]:
+    """Hold the database's migration lock: the replicas' init containers (deploy/k8s) start
+    ``migrate`` together; the later ones wait, then find the schema at head."""
+    loop = asyncio.new_event_loop()  # not running: Alembic's env.py runs its own loop meanwhile
+    try:
+        connection = loop.run_until_complete(
+            asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        )
+        try:
+            loop.run_until_complete(connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY))
+            yield
+        finally:
+            loop.run_until_complete(connection.close())  # releases the lock
+    finally:
+        loop.close()
+
+
 def upgrade(package: str | Path, database_url: str, revision: str = "head") -> None:
     """``alembic upgrade`` of a service package's migrations: ``upgrade("case_service", url)``."""
-    command.upgrade(alembic_config(package, database_url), revision)
+    config = alembic_config(package, database_url)
+    with one_migration_at_a_time(database_url):
+        command.upgrade(config, revision)
 
 
 def downgrade(package: str | Path, database_url: str, revision: str = "base") -> None:
-    command.downgrade(alembic_config(package, database_url), revision)
+    config = alembic_config(package, database_url)
+    with one_migration_at_a_time(database_url):
+        command.downgrade(config, revision)
 
 
 def run_alembic_env(target_metadata: MetaData | list[MetaData] | None) -> None:
