@@ -43,7 +43,7 @@ bench: ## benchmarks: POST /cases vs bare asyncpg, 10 000-case import, closure â
 
 revision: ## new Alembic revision: make revision SERVICE=case-service MSG="add cases"
 	@test -n "$(SERVICE)" -a -n "$(MSG)" || { echo 'usage: make revision SERVICE=<name>-service MSG="..."'; exit 2; }
-	@cd services/$(SERVICE) && ../../.venv/bin/alembic revision -m "$(MSG)"
+	@.venv/bin/alembic -c services/$(SERVICE)/src/$(subst -,_,$(SERVICE))/alembic.ini revision -m "$(MSG)"
 
 schemas: ## regenerate the event JSON Schemas and AsyncAPI document (libs/common/schemas)
 	@deploy/local/bootstrap.sh

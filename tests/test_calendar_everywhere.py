@@ -45,7 +45,7 @@ async def test_a_year_published_on_case_service_is_applied_by_every_service() ->
             db, url = await create_scratch_database()
             stack.push_async_callback(drop_database, db)
             url = url.replace("postgresql://", "postgresql+asyncpg://")
-            await asyncio.to_thread(upgrade, main.SERVICE_ROOT, url)
+            await asyncio.to_thread(upgrade, package, url)
             app = main.create_app(
                 settings_class(database_url=url, kafka_bootstrap_servers=kafka_bootstrap(), auth_jwt_secret=SECRET)
             )

@@ -21,7 +21,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from case_service.main import SERVICE_ROOT
 from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import today
 from enforcement_common.migrations import upgrade
@@ -117,7 +116,7 @@ async def test_a_filing_killed_right_after_its_commit_is_replayed_once_on_retry(
     name, libpq_url = await create_scratch_database()
     url = libpq_url.replace("postgresql://", "postgresql+asyncpg://")
     try:
-        await asyncio.to_thread(upgrade, SERVICE_ROOT, url)
+        await asyncio.to_thread(upgrade, "case_service", url)
         await asyncio.to_thread(_scenario, url)
     finally:
         await drop_database(name)

@@ -111,9 +111,7 @@ async def run_concurrently(total: int, concurrency: int, one) -> float:
 
 async def main(total: int, concurrency: int, import_size: int) -> dict:
     name, url = await create_scratch_database()
-    await asyncio.to_thread(
-        upgrade, ROOT / "services/case-service", url.replace("postgresql://", "postgresql+asyncpg://")
-    )
+    await asyncio.to_thread(upgrade, "case_service", url.replace("postgresql://", "postgresql+asyncpg://"))
     port = free_port()
     env = {
         **os.environ,

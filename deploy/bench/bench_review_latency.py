@@ -63,7 +63,7 @@ async def main(closures: int, rate: float) -> dict:
             name, url = await create_scratch_database()
             databases.append(name)
             await asyncio.to_thread(
-                upgrade, ROOT / "services" / service, url.replace("postgresql://", "postgresql+asyncpg://")
+                upgrade, service.replace("-", "_"), url.replace("postgresql://", "postgresql+asyncpg://")
             )
             port = free_port()
             env = {

@@ -1,11 +1,11 @@
 """accountability-service: the application serves its ops endpoints and migrates its own database."""
 
 from accountability_service.config import Settings
-from accountability_service.main import SERVICE_ROOT, create_app
+from accountability_service.main import create_app
 from enforcement_common.testing.service_checks import ServiceAppChecks
 
 
 class TestServiceApp(ServiceAppChecks):
     settings_class = Settings
-    service_root = SERVICE_ROOT
+    package = "accountability_service"
     app_factory = staticmethod(create_app)

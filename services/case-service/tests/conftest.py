@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from case_service.config import Settings
-from case_service.main import SERVICE_ROOT, create_app
+from case_service.main import create_app
 from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import today as shanghai_today
 from enforcement_common.testing.infra import kafka_bootstrap, migrated_scratch_database
@@ -22,7 +22,7 @@ SECRET = "case-service-test-secret-0123456789abcdef"
 
 @pytest.fixture
 async def database() -> AsyncIterator[str]:
-    async with migrated_scratch_database(SERVICE_ROOT) as url:
+    async with migrated_scratch_database("case_service") as url:
         yield url
 
 

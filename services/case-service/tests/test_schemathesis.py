@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from case_service.config import Settings
-from case_service.main import SERVICE_ROOT, create_app
+from case_service.main import create_app
 from enforcement_common.auth.tokens import mint_token
 from enforcement_common.testing.live import run_schemathesis, serve_service
 
@@ -17,7 +17,7 @@ SECRET = "case-service-schemathesis-secret-0123456789"
 
 @pytest.fixture(scope="module")
 def live_case_service():
-    with serve_service(create_app, Settings, SERVICE_ROOT, auth_jwt_secret=SECRET, run_workers=False) as base_url:
+    with serve_service(create_app, Settings, "case_service", auth_jwt_secret=SECRET, run_workers=False) as base_url:
         yield base_url
 
 

@@ -19,7 +19,7 @@ from enforcement_common.events.consumer import ConsumerRunner
 from enforcement_common.testing.infra import kafka_bootstrap, migrated_scratch_database
 from review_service.config import Settings
 from review_service.consumers import case_events
-from review_service.main import SERVICE_ROOT, create_app
+from review_service.main import create_app
 
 SECRET = "review-service-test-secret-0123456789abcd"
 UNIT = uuid.UUID("6f1a7d52-0000-4000-8000-000000000001")
@@ -27,7 +27,7 @@ UNIT = uuid.UUID("6f1a7d52-0000-4000-8000-000000000001")
 
 @pytest.fixture
 async def database() -> AsyncIterator[str]:
-    async with migrated_scratch_database(SERVICE_ROOT) as url:
+    async with migrated_scratch_database("review_service") as url:
         yield url
 
 

@@ -10,14 +10,14 @@ import pytest
 from enforcement_common.auth.tokens import mint_token
 from enforcement_common.testing.live import run_schemathesis, serve_service
 from review_service.config import Settings
-from review_service.main import SERVICE_ROOT, create_app
+from review_service.main import create_app
 
 SECRET = "review-service-schemathesis-secret-012345"
 
 
 @pytest.fixture(scope="module")
 def live_review_service():
-    with serve_service(create_app, Settings, SERVICE_ROOT, auth_jwt_secret=SECRET, run_workers=False) as base_url:
+    with serve_service(create_app, Settings, "review_service", auth_jwt_secret=SECRET, run_workers=False) as base_url:
         yield base_url
 
 

@@ -2,10 +2,10 @@
 
 from enforcement_common.testing.service_checks import ServiceAppChecks
 from stats_service.config import Settings
-from stats_service.main import SERVICE_ROOT, create_app
+from stats_service.main import create_app
 
 
 class TestServiceApp(ServiceAppChecks):
     settings_class = Settings
-    service_root = SERVICE_ROOT
+    package = "stats_service"
     app_factory = staticmethod(create_app)

@@ -2,10 +2,10 @@
 
 from enforcement_common.testing.service_checks import ServiceAppChecks
 from tolerance_service.config import Settings
-from tolerance_service.main import SERVICE_ROOT, create_app
+from tolerance_service.main import create_app
 
 
 class TestServiceApp(ServiceAppChecks):
     settings_class = Settings
-    service_root = SERVICE_ROOT
+    package = "tolerance_service"
     app_factory = staticmethod(create_app)

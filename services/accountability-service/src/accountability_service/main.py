@@ -1,15 +1,10 @@
 """Accountability service (错案问责、干预插手记录): the application and its console entry point (``accountability-service serve|migrate``)."""
 
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from accountability_service.config import Settings
 from enforcement_common.app import create_service_app
 from enforcement_common.cli import service_main
-
-#: The service's folder: alembic.ini and migrations/ live there.
-SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,7 +16,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def main() -> int:
-    return service_main(Settings, create_app, SERVICE_ROOT)
+    return service_main(Settings, create_app, "accountability_service")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 """Case service (执法案件与人员): the application and its console entry point (``case-service serve|migrate``)."""
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,9 +18,6 @@ from enforcement_common.calendar import PublishedYear
 from enforcement_common.cli import service_main
 from enforcement_common.events import ConsumerRunner
 from enforcement_common.events.workers import Periodic
-
-#: The service's folder: alembic.ini and migrations/ live there.
-SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 async def start_workers(app: FastAPI) -> None:
@@ -69,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def main() -> int:
-    return service_main(Settings, create_app, SERVICE_ROOT)
+    return service_main(Settings, create_app, "case_service")
 
 
 if __name__ == "__main__":

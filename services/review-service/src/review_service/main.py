@@ -1,7 +1,5 @@
 """Review service (案卷评查): the application and its console entry point (``review-service serve|migrate``)."""
 
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from enforcement_common.app import create_service_app
@@ -15,9 +13,6 @@ from review_service.obligations.routes import router as obligations_router
 from review_service.oversight import ensure_summary_rows, summary_overdue_scanner
 from review_service.oversight import router as oversight_router
 from review_service.reviews.routes import router as reviews_router
-
-#: The service's folder: alembic.ini and migrations/ live there.
-SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 async def start_workers(app: FastAPI) -> None:
@@ -61,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def main() -> int:
-    return service_main(Settings, create_app, SERVICE_ROOT)
+    return service_main(Settings, create_app, "review_service")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,10 @@
 """Tolerance service (尽职免责、容错纠错): the application and its console entry point (``tolerance-service serve|migrate``)."""
 
-from pathlib import Path
-
 from fastapi import FastAPI
 
 from enforcement_common.app import create_service_app
 from enforcement_common.cli import service_main
 from tolerance_service.config import Settings
-
-#: The service's folder: alembic.ini and migrations/ live there.
-SERVICE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,7 +16,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def main() -> int:
-    return service_main(Settings, create_app, SERVICE_ROOT)
+    return service_main(Settings, create_app, "tolerance_service")
 
 
 if __name__ == "__main__":

@@ -78,14 +78,15 @@ async def terminate_connections(database_url: str) -> int:
 
 
 @asynccontextmanager
-async def migrated_scratch_database(migrations_root: Path) -> AsyncIterator[str]:
-    """A scratch database migrated with the Alembic folder at ``migrations_root``; its asyncpg URL."""
+async def migrated_scratch_database(package: str | Path) -> AsyncIterator[str]:
+    """A scratch database migrated with ``package``'s migrations (see
+    :func:`enforcement_common.migrations.upgrade`); its asyncpg URL."""
     from enforcement_common.migrations import upgrade
 
     name, url = await create_scratch_database()
     url = url.replace("postgresql://", "postgresql+asyncpg://")
     try:
-        await asyncio.to_thread(upgrade, migrations_root, url)
+        await asyncio.to_thread(upgrade, package, url)
         yield url
     finally:
         await drop_database(name)

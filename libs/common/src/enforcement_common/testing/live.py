@@ -59,7 +59,7 @@ def run_schemathesis(base_url: str, headers: dict[str, str], max_examples: int) 
 
 
 @contextmanager
-def serve_service(create_app, settings_class, service_root, **settings: object) -> Iterator[str]:
+def serve_service(create_app, settings_class, package: str, **settings: object) -> Iterator[str]:
     """A service on a freshly migrated scratch database, served over HTTP; yields its base URL."""
     import asyncio
 
@@ -69,7 +69,7 @@ def serve_service(create_app, settings_class, service_root, **settings: object) 
     name, url = asyncio.run(create_scratch_database())
     url = url.replace("postgresql://", "postgresql+asyncpg://")
     try:
-        upgrade(service_root, url)
+        upgrade(package, url)
         app = create_app(settings_class(database_url=url, kafka_bootstrap_servers=kafka_bootstrap(), **settings))
         with serve_in_thread(app) as base_url:
             yield base_url

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import ClassVar
 
 import asyncpg
@@ -27,7 +26,8 @@ from enforcement_common.testing.infra import settings_for_tests
 
 class ServiceAppChecks:
     settings_class: ClassVar[type[BaseServiceSettings]]
-    service_root: ClassVar[Path]
+    #: The service's import name (``"case_service"``); its migrations ship inside it.
+    package: ClassVar[str]
     app_factory: ClassVar[Callable[[BaseServiceSettings], FastAPI]]
 
     @pytest.fixture
@@ -44,15 +44,15 @@ class ServiceAppChecks:
 
     async def test_migrations_upgrade_and_downgrade(self, settings: BaseServiceSettings) -> None:
         # Alembic's env runs its own event loop: keep it off the test's loop.
-        await asyncio.to_thread(upgrade, self.service_root, settings.database_url)
+        await asyncio.to_thread(upgrade, self.package, settings.database_url)
         url = settings.database_url.replace("postgresql+asyncpg://", "postgresql://")
         connection = await asyncpg.connect(url)
         try:
             head = await connection.fetchval("SELECT version_num FROM alembic_version")
             assert head, "alembic_version must hold the head revision after upgrade"
-            await asyncio.to_thread(downgrade, self.service_root, settings.database_url, "base")
+            await asyncio.to_thread(downgrade, self.package, settings.database_url, "base")
             assert await connection.fetchval("SELECT count(*) FROM alembic_version") == 0
-            await asyncio.to_thread(upgrade, self.service_root, settings.database_url)
+            await asyncio.to_thread(upgrade, self.package, settings.database_url)
             assert await connection.fetchval("SELECT version_num FROM alembic_version") == head
         finally:
             await connection.close()
@@ -107,7 +107,7 @@ class ServiceAppChecks:
         self, settings: BaseServiceSettings, kafka_bootstrap_servers: str
     ) -> None:
         """An event written to this service's outbox reaches Kafka through the relay its app runs."""
-        await asyncio.to_thread(upgrade, self.service_root, settings.database_url)
+        await asyncio.to_thread(upgrade, self.package, settings.database_url)
         app = type(self).app_factory(settings)
         unit = UnitCreated(
             unit_id=uuid.uuid4(), code=f"T{uuid.uuid4().hex[:6]}", name="测试单位", kind="county", parent_id=None

@@ -1,0 +1,7 @@
+"""Alembic environment of case-service: its tables and every platform table, so
+autogenerate (and `alembic check`) compares the whole schema."""
+
+from case_service.models import Base
+from enforcement_common.migrations import run_service_env
+
+run_service_env(Base.metadata)
