@@ -77,28 +77,19 @@ def create_service_app(
                     registry=app.state.metrics.registry,
                 )
                 app.state.workers.start(f"{service}-outbox-relay", relay.run(), relay.stop)
-                # The unit tree behind unit scope, from case-service's unit.* events.
-                units = ConsumerRunner(
+                # The platform's read models, from case-service's events: the unit tree behind
+                # unit scope (unit.*) and the published holiday calendar (calendar.year_published).
+                platform = ConsumerRunner(
                     service=service,
-                    group_id=f"{service}.unit-tree",
+                    group_id=f"{service}.platform",
                     bootstrap_servers=settings.kafka_bootstrap_servers,
                     sessions=app.state.sessions,
-                    topics=[UNITS],
+                    topics=[UNITS, CALENDAR],
                     registry=app.state.metrics.registry,
                 )
-                register_unit_tree(units)
-                app.state.workers.start(f"{service}-unit-tree", units.run(), units.stop)
-                # The published holiday calendar, from case-service's calendar.year_published.
-                calendar = ConsumerRunner(
-                    service=service,
-                    group_id=f"{service}.calendar",
-                    bootstrap_servers=settings.kafka_bootstrap_servers,
-                    sessions=app.state.sessions,
-                    topics=[CALENDAR],
-                    registry=app.state.metrics.registry,
-                )
-                register_calendar(calendar, tuple(calendar_hooks))
-                app.state.workers.start(f"{service}-calendar", calendar.run(), calendar.stop)
+                register_unit_tree(platform)
+                register_calendar(platform, tuple(calendar_hooks))
+                app.state.workers.start(f"{service}-platform-read-models", platform.run(), platform.stop)
                 # Each event reaches one replica of the service: the others read the table.
                 reload = Periodic("calendar-reload", 60, lambda: load_published_years(app.state.sessions))
                 app.state.workers.start(f"{service}-calendar-reload", reload.run(), reload.stop)
