@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from datetime import date
 
@@ -14,9 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from enforcement_common import calendar
 from enforcement_common.auth.tokens import mint_token
-from enforcement_common.calendar import CalendarNotCovered, due_date
+from enforcement_common.calendar import CalendarNotCovered, PublishedCalendar, calendar_in_use, due_date
 from enforcement_common.holidays import calendar_years, load_published_years
 from enforcement_common.migrations import upgrade
 from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
@@ -24,14 +22,6 @@ from enforcement_common.testing.infra import create_scratch_database, drop_datab
 SECRET = "calendar-everywhere-secret-0123456789abcdef"
 TEST_YEAR = 2102  # a test year: no library release covers it
 SERVICES = ("case", "tolerance", "review", "accountability", "stats")
-
-
-@pytest.fixture(autouse=True)
-def restore_published_years() -> Iterator[None]:
-    saved = calendar.published_years()
-    yield
-    calendar._published.clear()
-    calendar._published.update(saved)
 
 
 @pytest.mark.timeout(300)
@@ -75,9 +65,10 @@ async def test_a_year_published_on_case_service_is_applied_by_every_service() ->
 
         # A replica that never saw the event counts the year from its service's table.
         for name in SERVICES:
-            calendar._published.pop(TEST_YEAR, None)
             with pytest.raises(CalendarNotCovered):
                 due_date(date(TEST_YEAR, 1, 1), 1, "working")
-            assert await load_published_years(apps[name].state.sessions) >= 1
-            # 2102-01-01..03 off; 2102-01-04 is a Wednesday (weekday() == 2).
-            assert due_date(date(TEST_YEAR, 1, 1), 1, "working") == date(TEST_YEAR, 1, 4), name
+            replica = PublishedCalendar()
+            assert await load_published_years(apps[name].state.sessions, replica) >= 1
+            with calendar_in_use(replica):
+                # 2102-01-01..03 off; 2102-01-04 is a Wednesday.
+                assert due_date(date(TEST_YEAR, 1, 1), 1, "working") == date(TEST_YEAR, 1, 4), name

@@ -5,25 +5,13 @@ published — without a restart."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from sqlalchemy import text
 
-from enforcement_common import calendar
 from enforcement_common.calendar import today
 
 TEST_YEAR = today().year + 1  # not covered by the library until its release
-
-
-@pytest.fixture(autouse=True)
-def restore_published_years() -> Iterator[None]:
-    """The process's published years are global: a test's publication must not leak."""
-    saved = calendar.published_years()
-    yield
-    calendar._published.clear()
-    calendar._published.update(saved)
 
 
 def schedule(year: int = TEST_YEAR) -> dict:

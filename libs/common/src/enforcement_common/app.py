@@ -12,8 +12,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -24,6 +26,7 @@ from enforcement_common.api.transaction import TransactionalRoute
 from enforcement_common.audit import AuditMiddleware, AuditWriter, audit_router
 from enforcement_common.auth.jwt import TokenVerifier
 from enforcement_common.auth.scope import register_unit_tree
+from enforcement_common.calendar import PublishedCalendar, stop_using_calendar, use_calendar
 from enforcement_common.config import BaseServiceSettings
 from enforcement_common.contracts.case import CALENDAR, UNITS
 from enforcement_common.db import create_engine, session_factory
@@ -34,6 +37,8 @@ from enforcement_common.health import health_router
 from enforcement_common.holidays import CalendarHook, load_published_years, register_calendar
 from enforcement_common.observability import HttpMetrics, RequestContextMiddleware
 from enforcement_common.policies import PolicyCatalogue, policy_router, store_defaults
+
+log = structlog.get_logger(__name__)
 
 API_PREFIX = "/api/v1"
 
@@ -64,11 +69,22 @@ def create_service_app(
         app.state.sessions = session_factory(app.state.engine)
         app.state.audit_writer = AuditWriter(app.state.engine)
         app.state.workers = BackgroundWorkers()
-        try:
+        # Consumers and scanners started below count working days by this app's own years
+        # (requests: api.transaction). Reset before serving: the lifespan's caller keeps its own.
+        calendar_token = use_calendar(app.state.calendar)
+
+        async def platform_data() -> None:
+            """The platform defaults of the service's policies stored, its published years loaded."""
             if policies is not None:
                 async with app.state.sessions() as session, session.begin():
                     await store_defaults(session, policies)
-            await load_published_years(app.state.sessions)
+            await load_published_years(app.state.sessions, app.state.calendar)
+
+        try:
+            try:
+                await platform_data()
+            except (DBAPIError, OSError) as exc:  # the database is down: /readyz says so; retried below
+                log.warning("platform_data_deferred", error=repr(exc))
             if settings.run_workers:
                 relay = OutboxRelay(
                     app.state.engine,
@@ -90,13 +106,15 @@ def create_service_app(
                 register_unit_tree(platform)
                 register_calendar(platform, tuple(calendar_hooks))
                 app.state.workers.start(f"{service}-platform-read-models", platform.run(), platform.stop)
-                # Each event reaches one replica of the service: the others read the table.
-                reload = Periodic("calendar-reload", 60, lambda: load_published_years(app.state.sessions))
-                app.state.workers.start(f"{service}-calendar-reload", reload.run(), reload.stop)
+                # Each event reaches one replica of the service: the others read the table (and a
+                # start-up without the database gets its policies and calendar here).
+                refresh = Periodic("platform-data", 60, platform_data)
+                app.state.workers.start(f"{service}-platform-data", refresh.run(), refresh.stop)
                 purger = Periodic("idempotency-purge", 3600, lambda: purge_expired(app.state.engine))
                 app.state.workers.start(f"{service}-idempotency-purge", purger.run(), purger.stop)
             for hook in on_startup:  # services add their consumers and scanners to app.state.workers here
                 await hook(app)
+            stop_using_calendar(calendar_token)
             yield
         finally:
             await app.state.workers.stop_all()
@@ -106,6 +124,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
+    app.state.calendar = PublishedCalendar()
     app.state.openapi_models = tuple(openapi_models)
     app.state.metrics = HttpMetrics(service)
     app.state.token_verifier = TokenVerifier(

@@ -11,6 +11,9 @@ covers (typically next year before the schedule is published) raises
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -61,23 +64,56 @@ class PublishedYear:
         return day.weekday() < 5 and day not in self.holidays
 
 
-#: The published years this process knows (kept current by ``holidays``: at start-up from the
-#: service's ``calendar_years`` table, then from each ``calendar.year_published`` event).
-_published: dict[int, PublishedYear] = {}
+class PublishedCalendar:
+    """The published years one service knows: its ``calendar_years`` table, loaded at start-up
+    and kept current by ``calendar.year_published`` (see ``holidays``). Each app has its own
+    (``app.state.calendar``), in use for its requests, consumers and scanners."""
+
+    def __init__(self) -> None:
+        self._years: dict[int, PublishedYear] = {}
+
+    def publish(self, year: PublishedYear) -> None:
+        """Use ``year``'s published schedule from now on (it overrides the library's)."""
+        self._years[year.year] = year
+
+    def get(self, year: int) -> PublishedYear | None:
+        return self._years.get(year)
+
+    def years(self) -> dict[int, PublishedYear]:
+        return dict(self._years)
 
 
-def publish_year(year: PublishedYear) -> None:
-    """Use ``year``'s published schedule from now on (it overrides the library's)."""
-    _published[year.year] = year
+_NONE_PUBLISHED = PublishedCalendar()
+_in_use: ContextVar[PublishedCalendar] = ContextVar("published_calendar", default=_NONE_PUBLISHED)
 
 
-def published_years() -> dict[int, PublishedYear]:
-    return dict(_published)
+def use_calendar(published: PublishedCalendar) -> Token[PublishedCalendar]:
+    """Count working days by ``published`` in the current context and the tasks it starts
+    from now on (``stop_using_calendar(token)`` ends it for the context; tasks keep theirs)."""
+    return _in_use.set(published)
+
+
+def stop_using_calendar(token: Token[PublishedCalendar]) -> None:
+    _in_use.reset(token)
+
+
+@contextmanager
+def calendar_in_use(published: PublishedCalendar) -> Iterator[PublishedCalendar]:
+    """``published`` in use within the block only."""
+    token = _in_use.set(published)
+    try:
+        yield published
+    finally:
+        _in_use.reset(token)
+
+
+def calendar_now_in_use() -> PublishedCalendar:
+    return _in_use.get()
 
 
 def is_working_day(day: date) -> bool:
     """True on working days, including adjusted working weekend days (调休上班)."""
-    published = _published.get(day.year)
+    published = _in_use.get().get(day.year)
     if published is not None:
         return published.is_working_day(day)
     try:

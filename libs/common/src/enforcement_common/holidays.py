@@ -1,5 +1,9 @@
 """The published holiday calendar in every service (CONTRACT.md "calendar").
 
+Each app keeps its :class:`~enforcement_common.calendar.PublishedCalendar` in
+``app.state.calendar``, in use (a context variable) for its requests, consumers and
+scanners — so two services in one process (tests) never count by each other's years.
+
 case-service owns the schedule (``PUT /calendar/{year}``) and publishes
 ``calendar.year_published``; every service applies it to its own ``calendar_years``
 table (:func:`register_calendar`, wired by the app factory) and to the process's
@@ -17,7 +21,7 @@ from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Table, Text, s
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from enforcement_common.calendar import PublishedYear, publish_year
+from enforcement_common.calendar import PublishedCalendar, PublishedYear, calendar_now_in_use
 from enforcement_common.contracts.case import CalendarYearPublished
 from enforcement_common.events.consumer import ConsumerRunner, ReceivedEvent
 
@@ -60,16 +64,16 @@ async def apply_year(
         .on_conflict_do_update(index_elements=[calendar_years.c.year], set_=values)
     )
     published = _published(year, holidays, adjusted_working_days)
-    publish_year(published)
+    calendar_now_in_use().publish(published)
     return published
 
 
-async def load_published_years(sessions: async_sessionmaker[AsyncSession]) -> int:
+async def load_published_years(sessions: async_sessionmaker[AsyncSession], into: PublishedCalendar) -> int:
     """Use every year stored in the service's table (start-up and periodic refresh)."""
     async with sessions() as session:
         rows = (await session.execute(select(calendar_years))).all()
     for row in rows:
-        publish_year(_published(row.year, row.holidays, row.adjusted_working_days))
+        into.publish(_published(row.year, row.holidays, row.adjusted_working_days))
     return len(rows)
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from enforcement_common.api import idempotency
 from enforcement_common.audit import MUTATING, append_in_transaction
+from enforcement_common.calendar import calendar_in_use
 
 
 class TransactionalRoute(APIRoute):
@@ -41,6 +42,10 @@ class TransactionalRoute(APIRoute):
         handle = super().get_route_handler()
 
         async def run(request: Request) -> Response:
+            with calendar_in_use(request.app.state.calendar):  # the app's published holiday years
+                return await run_in_transaction(request)
+
+        async def run_in_transaction(request: Request) -> Response:
             async with request.app.state.sessions() as session:
                 request.state.session = session
                 claim = idempotency.request_claim(request)
