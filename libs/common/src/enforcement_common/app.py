@@ -25,6 +25,7 @@ from enforcement_common.auth.scope import register_unit_tree
 from enforcement_common.config import BaseServiceSettings
 from enforcement_common.contracts.case import UNITS
 from enforcement_common.db import create_engine, session_factory
+from enforcement_common.docs import mount_docs
 from enforcement_common.events.consumer import ConsumerRunner
 from enforcement_common.events.relay import OutboxRelay
 from enforcement_common.events.workers import BackgroundWorkers, Periodic
@@ -86,7 +87,10 @@ def create_service_app(
                 await hook(app)
             await app.state.engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    # docs_url/redoc_url off: FastAPI's pages load from a CDN; mount_docs serves packaged copies.
+    app = FastAPI(
+        title=title, description=description, version=version, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.openapi_models = tuple(openapi_models)
     app.state.metrics = HttpMetrics(service)
@@ -122,6 +126,7 @@ def create_service_app(
         expose_headers=["ETag", "Idempotent-Replayed", "X-Correlation-ID", "Location", "Retry-After"],
         max_age=600,
     )
+    mount_docs(app)  # /docs and /redoc from packaged Swagger UI and ReDoc (enforcement_common.docs)
     app.include_router(health_router(service))
     app.include_router(audit_router(), prefix=API_PREFIX)
     for router in routers:
