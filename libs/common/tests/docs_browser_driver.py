@@ -100,6 +100,26 @@ class DevTools:
             if "method" in message:
                 self.events.append(message)
 
+    def wait_for_network_idle(self, quiet: float = 0.5, timeout: float = 3.0) -> None:
+        """Until no HTTP request is in flight and no event came for ``quiet`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            seen = len(self.events)
+            time.sleep(quiet)
+            self.drain()
+            started = {  # data: and blob: URLs do not always report their end
+                e["params"]["requestId"]
+                for e in self.events
+                if e["method"] == "Network.requestWillBeSent" and e["params"]["request"]["url"].startswith("http")
+            }
+            ended = {
+                e["params"]["requestId"]
+                for e in self.events
+                if e["method"] in ("Network.loadingFinished", "Network.loadingFailed")
+            }
+            if len(self.events) == seen and started <= ended:
+                return
+
     def evaluate(self, expression: str) -> object:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         return result.get("result", {}).get("value")
@@ -116,10 +136,12 @@ def visit(devtools: DevTools, url: str, expression: str, expected: int) -> dict:
         if len(rendered) >= expected:
             break
         time.sleep(0.25)
-    time.sleep(0.5)  # late requests (icons, workers) still reach the log
-    devtools.drain()
+    devtools.wait_for_network_idle()  # late requests (the icon) finish before the next page
     events = devtools.events
-    requested = [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
+    # All requests seen while on this page: a late one of the page before (its icon) counts too.
+    sent = [e["params"] for e in events if e["method"] == "Network.requestWillBeSent"]
+    requested = [request["request"]["url"] for request in sent]
+    for_this_page = [request["request"]["url"] for request in sent if request.get("documentURL") == url]
     failed = [
         {
             "url": next(
@@ -158,6 +180,7 @@ def visit(devtools: DevTools, url: str, expression: str, expected: int) -> dict:
         "seconds": round(time.monotonic() - started, 2),
         "rendered": rendered,
         "requested": requested,
+        "for_this_page": for_this_page,
         "failed": failed,
         "console_errors": console,
         "exceptions": exceptions,

@@ -19,6 +19,7 @@ Usage (done by :func:`enforcement_common.app.create_service_app`)::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from importlib.resources import files
 from pathlib import Path
@@ -57,7 +58,6 @@ DOCS_CSP = "; ".join(
     ]
 )
 
-
 #: ReDoc 2's bundle shows "API docs by Redocly" with a logo from this address, unconditionally.
 REDOCLY_LOGO = b'"https://cdn.redoc.ly/redoc/logo-mini.svg"'
 BLANK_IMAGE = b'"data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27/%3E"'
@@ -69,6 +69,13 @@ def _static_dir() -> Path:
     if missing:  # a changed fastapi-offline layout must fail at start-up, not as a blank page
         raise RuntimeError(f"fastapi-offline no longer ships {', '.join(missing)} in {directory}")
     return directory
+
+
+@functools.cache
+def _redoc_bundle(static: Path) -> tuple[bytes, str]:
+    """ReDoc's bundle with its logo as an inline image, and its ETag (read once per process)."""
+    script = (static / "redoc.standalone.js").read_bytes().replace(REDOCLY_LOGO, BLANK_IMAGE)
+    return script, '"' + hashlib.sha256(script).hexdigest()[:32] + '"'
 
 
 def _page(html: HTMLResponse) -> HTMLResponse:
@@ -85,8 +92,7 @@ def mount_docs(app: FastAPI) -> None:
     if app.docs_url or app.redoc_url:
         raise ValueError("create the app with docs_url=None and redoc_url=None: mount_docs serves both")
     static = _static_dir()
-    redoc_js = (static / "redoc.standalone.js").read_bytes().replace(REDOCLY_LOGO, BLANK_IMAGE)
-    redoc_etag = '"' + hashlib.sha256(redoc_js).hexdigest()[:32] + '"'
+    redoc_js, redoc_etag = _redoc_bundle(static)
     openapi_url = app.openapi_url or "/openapi.json"
 
     # Before the mount, which would serve the unpatched file.
