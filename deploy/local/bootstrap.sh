@@ -19,6 +19,13 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   command -v mvn >/dev/null || apt_install mvn maven
 fi
 
+# make test (INSTANCE=test) and CI: Debian's Chromium, and ip for its network-less namespace, for
+# the API docs browser test (libs/common/tests/test_docs_browser.py).
+if [ "${INSTANCE:-}" = test ] || [ "${CI:-}" = true ]; then
+  [ -x /usr/bin/chromium ] || apt_install chromium chromium
+  command -v ip >/dev/null || apt_install ip iproute2
+fi
+
 UV="$(command -v uv || true)"
 if [ -z "$UV" ] || [ "$("$UV" --version | awk '{print $2}')" != "$UV_VERSION" ]; then
   if [ ! -x "$REPO_ROOT/.run/tools/bin/uv" ]; then

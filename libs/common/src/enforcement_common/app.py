@@ -30,6 +30,7 @@ from enforcement_common.calendar import PublishedCalendar, stop_using_calendar, 
 from enforcement_common.config import BaseServiceSettings
 from enforcement_common.contracts.case import CALENDAR, UNITS
 from enforcement_common.db import create_engine, session_factory
+from enforcement_common.docs import mount_docs
 from enforcement_common.events.consumer import ConsumerRunner
 from enforcement_common.events.relay import OutboxRelay
 from enforcement_common.events.workers import BackgroundWorkers, Periodic
@@ -122,7 +123,10 @@ def create_service_app(
                 await hook(app)
             await app.state.engine.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    # docs_url/redoc_url off: FastAPI's pages load from a CDN; mount_docs serves packaged copies.
+    app = FastAPI(
+        title=title, description=description, version=version, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.calendar = PublishedCalendar()
     app.state.openapi_models = tuple(openapi_models)
@@ -160,6 +164,7 @@ def create_service_app(
         expose_headers=["ETag", "Idempotent-Replayed", "X-Correlation-ID", "Location", "Retry-After"],
         max_age=600,
     )
+    mount_docs(app)  # /docs and /redoc from packaged Swagger UI and ReDoc (enforcement_common.docs)
     app.include_router(health_router(service))
     app.include_router(audit_router(), prefix=API_PREFIX)
     if policies is not None:
