@@ -116,13 +116,14 @@ kafka_bootstrap() {
 #     trap, the teardown) and starts a watchdog that sends this script SIGTERM when the
 #     make above it is interrupted (its handler for INT/TERM/HUP is gone: make is only
 #     waiting for us now) or gone (killed with SIGKILL: this script was re-parented);
-#   - runs every long step with run_step: in its own session, waited for in the
-#     background, so a trap runs at once and stop_step can stop the step's whole
-#     process group (the terminal's Ctrl-C reaches this script only);
+#   - runs every long step with run_step (or start_step … wait_step): in its own
+#     session, waited for in the background, so a trap runs at once and the teardown
+#     can stop the step's whole process group (the terminal's Ctrl-C reaches this
+#     script only);
 #   - begins its teardown with begin_teardown: further INT/TERM/HUP are ignored, by the
 #     teardown and the commands it runs, so a second signal cannot cut it short.
 
-STEP_PID=""
+STEP_PIDS=()
 WATCHDOG_PID=""
 STOPPING=""
 
@@ -190,9 +191,12 @@ supervise() {
   WATCHDOG_PID=$!
 }
 
-# run_step [--env EXPORTS] COMMAND…: run COMMAND in its own session (EXPORTS, shell code
-# from `infra.sh env`, evaluated first) with this script's standard input, and wait.
-run_step() {
+# start_step [--env EXPORTS] COMMAND…: start COMMAND in its own session (EXPORTS, shell
+# code from `infra.sh env`, evaluated first) with this script's standard input;
+# STEP_PIDS holds it until wait_step. A trap then runs at once (bash runs traps only
+# between commands, and `wait` is one it can interrupt) and begin_teardown stops the
+# step's whole process group.
+start_step() {
   local exports=""
   if [ "${1:-}" = --env ]; then exports="$2"; shift 2; fi
   # A background subshell is no process group leader, so setsid does not fork: the
@@ -201,23 +205,42 @@ run_step() {
     if [ -n "$exports" ]; then eval "$exports"; fi
     exec setsid "$@"
   ) <&0 &
-  STEP_PID=$!
-  local rc=0
-  wait "$STEP_PID" || rc=$?
-  STEP_PID=""
+  STEP_PIDS+=("$!")
+}
+
+# wait_step PID: wait for a started step; its exit code.
+wait_step() {
+  local rc=0 pid kept=()
+  wait "$1" || rc=$?
+  for pid in "${STEP_PIDS[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+  STEP_PIDS=("${kept[@]}")
   return "$rc"
 }
 
-# stop_group PGID SECONDS: SIGTERM to the process group, SIGKILL to what remains after SECONDS.
-stop_group() {
-  kill -TERM -- "-$1" 2>/dev/null || return 0
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do
-    kill -0 -- "-$1" 2>/dev/null || return 0
+# run_step [--env EXPORTS] COMMAND…: start_step, then wait_step.
+run_step() {
+  start_step "$@"
+  wait_step "${STEP_PIDS[-1]}"
+}
+
+# stop_groups SECONDS PGID…: SIGTERM to each process group, SIGKILL to what remains after SECONDS.
+stop_groups() {
+  local seconds="$1" pgid i alive
+  shift
+  [ $# -gt 0 ] || return 0
+  for pgid in "$@"; do kill -TERM -- "-$pgid" 2>/dev/null || true; done
+  for ((i = 0; i < seconds * 10; i++)); do
+    alive=0
+    for pgid in "$@"; do kill -0 -- "-$pgid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && return 0
     sleep 0.1
   done
-  log "process group $1 still running after $2 s: killing it"
-  kill -KILL -- "-$1" 2>/dev/null || true
+  for pgid in "$@"; do
+    if kill -0 -- "-$pgid" 2>/dev/null; then
+      log "process group $pgid still running after $seconds s: killing it"
+      kill -KILL -- "-$pgid" 2>/dev/null || true
+    fi
+  done
 }
 
 begin_teardown() {
@@ -225,10 +248,11 @@ begin_teardown() {
   trap '' INT TERM HUP
   trap - EXIT
   if [ -n "$WATCHDOG_PID" ]; then kill "$WATCHDOG_PID" 2>/dev/null || true; WATCHDOG_PID=""; fi
-  if [ -n "$STEP_PID" ]; then
-    log "stopping $(ps -o args= -p "$STEP_PID" 2>/dev/null | cut -c1-60 || echo "pid $STEP_PID")"
-    stop_group "$STEP_PID" 20
-    wait "$STEP_PID" 2>/dev/null || true
-    STEP_PID=""
+  if [ ${#STEP_PIDS[@]} -gt 0 ]; then
+    local pid
+    for pid in "${STEP_PIDS[@]}"; do log "stopping $(ps -o args= -p "$pid" 2>/dev/null | cut -c1-80 || echo "pid $pid")"; done
+    stop_groups 20 "${STEP_PIDS[@]}"
+    for pid in "${STEP_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    STEP_PIDS=()
   fi
 }

@@ -19,16 +19,7 @@ shutdown() {
   echo >&2
   if [ ${#pids[@]} -gt 0 ]; then
     log "stopping services"
-    # Each service is its own process group (setsid below).
-    local pid
-    for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
-    for _ in $(seq 1 150); do
-      local alive=0
-      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-      [ $alive = 0 ] && break
-      sleep 0.1
-    done
-    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+    stop_groups 15 "${pids[@]}"  # each service is its own process group (setsid below)
     rm -f "$RUN_DIR/services.pids"
   fi
   if [ $infra_was_up = 0 ]; then "$HERE/infra.sh" down || rc=1; fi
@@ -43,10 +34,19 @@ run_step "$HERE/infra.sh" up
 mkdir -p "$LOG_DIR"
 SERVICE_ENV="$("$HERE/infra.sh" env)"
 
+# The five migrations at once (each service has its own database).
+log "migrating the five services"
+migrations=()
 while IFS=: read -r name prefix db port; do
-  log "migrating $name"
-  run_step --env "$SERVICE_ENV" "$VENV_BIN/$name" migrate >>"$LOG_DIR/$name.log" 2>&1 || { tail -20 "$LOG_DIR/$name.log" >&2; die "migration of $name failed"; }
+  start_step --env "$SERVICE_ENV" "$VENV_BIN/$name" migrate >>"$LOG_DIR/$name.log" 2>&1
+  migrations+=("$name:${STEP_PIDS[-1]}")
 done <<<"$SERVICES"
+failed=""
+for migration in "${migrations[@]}"; do
+  name="${migration%%:*}"
+  wait_step "${migration#*:}" || { tail -20 "$LOG_DIR/$name.log" >&2; failed+=" $name"; }
+done
+[ -z "$failed" ] || die "migration failed:$failed (see $LOG_DIR)"
 
 while IFS=: read -r name prefix db port; do
   # setsid: its own process group; Ctrl-C reaches this script's trap only, which

@@ -15,6 +15,7 @@ itself stopped with SIGTERM.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import shutil
@@ -55,7 +56,7 @@ def port_is_free(port: int) -> bool:
 def free_ports(count: int, taken: set[int]) -> list[int]:
     """``count`` consecutive free ports below the ephemeral range, none in ``taken``."""
     for _ in range(200):
-        first = random.randrange(27000, 32000 - count)
+        first = random.randrange(30000, 32700 - count)
         ports = list(range(first, first + count))
         if not taken.intersection(ports) and all(port_is_free(p) for p in ports):
             taken.update(ports)
@@ -81,23 +82,23 @@ class Copy:
             check=check,
         )
 
+    @property
+    def shared_dir(self) -> Path:
+        """Where pg.sh keeps the copy's clusters when their OS user cannot reach the copy (lib.sh)."""
+        digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:16]
+        return Path(self.env.get("PG_SHARED_ROOT", "/var/lib/enforcement-pg")) / digest
+
     def processes(self) -> list[str]:
         """Command lines of every process that names this copy or its cluster folder."""
-        patterns = [str(self.root), "/var/lib/enforcement-pg/" + self.clone_id + "/"]
+        patterns = [str(self.root), f"{self.shared_dir}/"]
         found = set()
         for pattern in patterns:
             out = subprocess.run(["pgrep", "-af", "--", pattern], capture_output=True, text=True).stdout
             found.update(line for line in out.splitlines() if line.strip())
         return sorted(found)
 
-    @property
-    def clone_id(self) -> str:
-        import hashlib
-
-        return hashlib.sha256(str(self.root).encode()).hexdigest()[:16]
-
     def leftovers(self) -> str:
-        """What `infra.sh check-clean` reports for both instances, and any other process of the copy."""
+        """What `infra.sh check-clean` reports for the copy's two instances ("" when nothing)."""
         report = []
         for instance in ("test", "dev"):
             result = self.infra(instance, "check-clean", check=False)
@@ -139,17 +140,18 @@ def copy() -> Iterator[Copy]:
     parent = Path(tempfile.mkdtemp(prefix="enforcement-lifecycle-"))
     parent.chmod(0o700)
     root = parent / "platform"
-    files = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=source,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for name in filter(None, files):
-        relative = Path(os.fsdecode(name))
-        if (source / relative).is_file():
-            (root / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source / relative, root / relative)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=source, capture_output=True
+    )
+    if listed.returncode == 0:  # the working tree as it is, without what git ignores (.venv, .run …)
+        for name in filter(None, listed.stdout.split(b"\0")):
+            relative = Path(os.fsdecode(name))
+            if (source / relative).is_file():
+                (root / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source / relative, root / relative)
+    else:  # not a git checkout
+        ignored = shutil.ignore_patterns(".git", ".venv", ".run", "__pycache__", ".pytest_cache", ".hypothesis")
+        shutil.copytree(source, root, ignore=ignored, symlinks=True)
     (root / "nested").mkdir()
     (root / "nested" / "test_sleeper.py").write_text(SLEEPER)
 
@@ -181,7 +183,7 @@ def copy() -> Iterator[Copy]:
 
 
 def test_test_instance_is_provisioned_from_a_closed_folder_and_leaves_nothing(copy: Copy) -> None:
-    shared_dir = Path("/var/lib/enforcement-pg") / copy.clone_id / "test"
+    shared_dir = copy.shared_dir / "test"
     up = copy.infra("test", "up", "--fresh", check=False)
     try:
         assert up.returncode == 0, up.stderr
@@ -337,8 +339,7 @@ def test_make_run_stopped_leaves_nothing(copy: Copy, tmp_path: Path, signum: int
     log = tmp_path / "make-run.log"
     pids_file = copy.root / ".run/dev/services.pids"
     with stopped_on_sigterm():
-        # Fresh each time: nothing of an earlier case may help or hide anything.
-        copy.infra("dev", "clean", check=False)
+        # As a developer runs it again: the dev cluster kept (migrated) by an earlier case.
         process = start_make(copy, "run", log)
         try:
             # PostgreSQL and Kafka are up, the services migrated and started.
