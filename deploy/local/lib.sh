@@ -139,7 +139,8 @@ ppid_of() {
   local stat rest
   read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
   rest="${stat##*) }"          # after "pid (comm) "; comm may hold spaces or parentheses
-  set -- $rest                 # state ppid …
+  # shellcheck disable=SC2086  # split on purpose: state ppid …
+  set -- $rest
   printf '%s' "$2"
 }
 

@@ -303,6 +303,17 @@ def stop_and_check(copy: Copy, process: subprocess.Popen[bytes], signum: int, ta
     print(f"{signal.Signals(signum).name} to {target}: make ended after {took:.1f} s, nothing left")
 
 
+def end(process: subprocess.Popen[bytes]) -> None:
+    """A make still running after a failure: its group stopped (teardown given time), then killed."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 SIGNALS = [
     pytest.param(signal.SIGTERM, "make", id="SIGTERM-to-make"),
     pytest.param(signal.SIGINT, "make", id="SIGINT-to-make"),
@@ -327,9 +338,7 @@ def test_make_test_stopped_leaves_nothing(copy: Copy, tmp_path: Path, signum: in
             stop_and_check(copy, process, signum, target, log)
             assert "make test finished" in log.read_text()
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            end(process)
             copy.stop_everything()
 
 
@@ -354,7 +363,5 @@ def test_make_run_stopped_leaves_nothing(copy: Copy, tmp_path: Path, signum: int
             stop_and_check(copy, process, signum, target, log)
             assert "stopping services" in log.read_text()
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            end(process)
             copy.stop_everything()
