@@ -11,6 +11,7 @@ LOG_DIR="$RUN_DIR/logs"
 
 # What make run starts, it stops; infrastructure already up (make up) stays up.
 infra_was_up=0
+"$HERE/infra.sh" status >/dev/null 2>&1 && infra_was_up=1
 pids=()
 
 shutdown() {
@@ -29,7 +30,6 @@ supervise
 trap shutdown EXIT
 
 run_step "$HERE/bootstrap.sh"
-"$HERE/infra.sh" status >/dev/null 2>&1 && infra_was_up=1
 run_step "$HERE/infra.sh" up
 mkdir -p "$LOG_DIR"
 SERVICE_ENV="$("$HERE/infra.sh" env)"
