@@ -11,6 +11,9 @@ export SERVICE
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# run and test: one command each, so that make runs the script itself (no shell between):
+# the script then sees make as its parent and stops everything however make is stopped
+# (deploy/local/lib.sh, "Stopping however it is stopped").
 run: ## provision PostgreSQL and Kafka, migrate, start the five services (Ctrl-C stops all)
 	@deploy/local/run.sh
 
@@ -56,6 +59,7 @@ lint: ## ruff (lint and format check)
 bootstrap: ## install uv and the locked Python packages
 	@deploy/local/bootstrap.sh
 
-clean: down ## stop everything and delete .run/ (local databases and broker data)
-	@INSTANCE=test deploy/local/infra.sh down
+clean: ## stop everything and delete .run/ (local databases and broker data, and a cluster kept outside the clone)
+	@deploy/local/infra.sh clean
+	@INSTANCE=test deploy/local/infra.sh clean
 	rm -rf .run

@@ -7,19 +7,20 @@ export INSTANCE=test
 source "$(dirname "$0")/lib.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
-"$HERE/bootstrap.sh"
 teardown() {
   local rc=$?
-  trap - EXIT INT TERM
+  begin_teardown
   "$HERE/infra.sh" down || rc=1
   exit $rc
 }
+supervise
 trap teardown EXIT
-trap 'exit 130' INT TERM
-"$HERE/infra.sh" up --fresh
+run_step "$HERE/bootstrap.sh"
+run_step "$HERE/infra.sh" up --fresh
 rc=0
+cd "$REPO_ROOT"
 for bench in bench_case_service bench_review_latency; do
   log "running deploy/bench/$bench.py"
-  (eval "$("$HERE/infra.sh" env)"; cd "$REPO_ROOT" && exec "$VENV_BIN/python" "deploy/bench/$bench.py") || rc=1
+  run_step --env "$("$HERE/infra.sh" env)" "$VENV_BIN/python" "deploy/bench/$bench.py" || rc=1
 done
 exit $rc

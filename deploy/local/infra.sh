@@ -6,6 +6,8 @@
 #   infra.sh status         one line each; exit 1 when something is stopped
 #   infra.sh env            shell exports for the services and tests (eval "$(infra.sh env)")
 #   infra.sh check-clean    exit 1 and list them when processes of the instance remain
+#   infra.sh clean          down, then delete the instance's data (.run/<instance>, and
+#                           the cluster's folder outside the clone when it has one)
 # With DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS set, those servers are used and nothing starts.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -28,9 +30,10 @@ env_exports() {
 }
 
 # Processes that belong to this instance: the servers (their command lines name the
-# instance folder) and service processes started from this checkout's virtualenv.
+# instance folder, or the cluster's folder outside the clone) and service processes
+# started from this checkout's virtualenv.
 leftovers() {
-  local patterns=("$RUN_DIR/")
+  local patterns=("$RUN_DIR/" "$PG_SHARED_DIR/")
   local name prefix db port
   while IFS=: read -r name prefix db port; do patterns+=("$VENV_BIN/$name"); done <<<"$SERVICES"
   local p
@@ -40,7 +43,7 @@ leftovers() {
 case "${1:-}" in
   up)
     if [ "${2:-}" = "--fresh" ] && ! "$HERE/pg.sh" status >/dev/null 2>&1 && ! "$HERE/kafka.sh" status >/dev/null 2>&1; then
-      external_pg || external_kafka || rm -rf "$RUN_DIR"
+      if ! external_pg && ! external_kafka; then rm -rf "$RUN_DIR"; remove_pg_shared_dir; fi
     fi
     "$HERE/pg.sh" up
     "$HERE/kafka.sh" up
@@ -61,6 +64,13 @@ case "${1:-}" in
     exit $rc
     ;;
   env) env_exports ;;
+  clean)
+    "$0" down
+    if external_pg || external_kafka; then die "DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS are set: not deleting local data"; fi
+    [ -d "$PG_SHARED_DIR" ] && log "deleting $PG_SHARED_DIR"
+    remove_pg_shared_dir
+    rm -rf "$RUN_DIR"
+    ;;
   check-clean)
     found="$(leftovers)"
     if [ -n "$found" ]; then
@@ -70,5 +80,5 @@ case "${1:-}" in
     fi
     echo "no $INSTANCE processes left" >&2
     ;;
-  *) echo "usage: $0 up [--fresh]|down|status|env|check-clean" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--fresh]|down|status|env|check-clean|clean" >&2; exit 2 ;;
 esac

@@ -92,8 +92,14 @@ create_topics() {
 }
 
 stop() {
-  running || { rm -f "$PID_FILE"; return 0; }
-  local pid; pid="$(cat "$PID_FILE")"
+  local pid
+  if running; then
+    pid="$(cat "$PID_FILE")"
+  else
+    # A broker whose pid file was never written (kafka.sh stopped right after starting it).
+    pid="$(pgrep -f -- "kafka.Kafka $KAFKA_DIR/server.properties" | head -1 || true)"
+    [ -n "$pid" ] || { rm -f "$PID_FILE"; return 0; }
+  fi
   log "stopping Kafka (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -4,7 +4,8 @@
 # Uses the system's PostgreSQL binaries (Debian's `postgresql` package is installed
 # when they are absent and we are root). The cluster lives in .run/<instance>/pg,
 # listens on 127.0.0.1:$PG_PORT only (no Unix socket, so long clone paths are fine)
-# and, because initdb refuses to run as root, runs as an unprivileged user.
+# and, because initdb refuses to run as root, runs as an unprivileged user; when that
+# user cannot reach the clone, the cluster lives under $PG_SHARED_ROOT (see lib.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -29,9 +30,33 @@ install_postgresql() {
   return 0
 }
 
-# Run a command as the cluster's owner.
+# Run a command as the cluster's owner (from /: the owner may not be able to enter the
+# current folder).
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$PG_OS_USER" -- "$@"); else "$@"; fi
+}
+
+# Before a new cluster is made: as root, check that its owner can reach and write the
+# folder in the clone; if not, use the folder outside it (lib.sh: PG_SHARED_DIR).
+choose_place() {
+  # A link left to a folder that is gone (deleted by hand).
+  if [ -L "$RUN_DIR/pg" ] && [ ! -e "$RUN_DIR/pg" ]; then rm -f "$RUN_DIR/pg"; fi
+  [ "$(id -u)" = 0 ] || return 0
+  if [ "$PG_DIR" != "$PG_SHARED_DIR" ]; then
+    [ -f "$PG_DIR/data/PG_VERSION" ] && return 0
+    mkdir -p "$PG_DIR"
+    chown "$PG_OS_USER" "$PG_DIR"
+    as_owner test -w "$PG_DIR" -a -x "$PG_DIR" && return 0
+    rmdir "$PG_DIR" 2>/dev/null || true
+    PG_DIR="$PG_SHARED_DIR"
+  fi
+  # root-owned and open for traversal up to the clone's folder, then the owner's, 0700.
+  install -d -m 755 "$PG_SHARED_ROOT" "$PG_SHARED_ROOT/$CLONE_ID"
+  printf '%s\n' "$REPO_ROOT" >"$PG_SHARED_ROOT/$CLONE_ID/clone"
+  install -d -m 700 -o "$PG_OS_USER" "$PG_DIR"
+  mkdir -p "$RUN_DIR"
+  [ -e "$RUN_DIR/pg" ] || ln -sfn "$PG_DIR" "$RUN_DIR/pg"
+  log "$PG_OS_USER (the cluster's owner) cannot reach $REPO_ROOT: the $INSTANCE cluster's data is in $PG_DIR (linked from .run/$INSTANCE/pg)"
 }
 
 ensure_os_user() {
@@ -67,12 +92,13 @@ up() {
   fi
   local bin; bin="$(pg_bindir)" || { install_postgresql; bin="$(pg_bindir)"; }
   ensure_os_user
+  choose_place
   mkdir -p "$PG_DIR"
   [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$PG_DIR"
   if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
     log "initdb $PG_DIR/data ($("$bin/postgres" --version))"
-    local pwfile; pwfile="$(mktemp)"; printf '%s\n' "$PG_PASSWORD" >"$pwfile"
-    chmod 644 "$pwfile"
+    local pwfile; pwfile="$(mktemp "$PG_DIR/pwfile.XXXXXX")"; printf '%s\n' "$PG_PASSWORD" >"$pwfile"
+    [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$pwfile"
     as_owner "$bin/initdb" -D "$PG_DIR/data" -U "$PG_SUPERUSER" --pwfile="$pwfile" \
       --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
       || { rm -f "$pwfile"; cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
@@ -91,8 +117,16 @@ up() {
   create_databases
 }
 
+# A `pg_ctl start` of this cluster still under way (its caller was stopped midway):
+# its server would come up after `down` looked.
+starting() {
+  pgrep -f -- "pg_ctl -D $PG_DIR/data .* start" >/dev/null 2>&1
+}
+
 down() {
   external_pg && return 0
+  local i
+  for ((i = 0; i < 600; i++)); do starting || break; sleep 0.1; done
   running || return 0
   log "stopping PostgreSQL"
   local bin; bin="$(pg_bindir)"

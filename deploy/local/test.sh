@@ -2,28 +2,39 @@
 # make test: provision the test instance, run the tests, tear everything down.
 #   deploy/local/test.sh [SERVICE=<name>] [pytest args…]
 # The test instance (own PostgreSQL cluster, own Kafka broker, own ports) starts
-# fresh every run and is always stopped at the end, pass or fail; then no process
-# of it may remain (checked, and a leftover fails the run).
+# fresh every run and is always stopped at the end, pass or fail, and however the run
+# is stopped (SIGINT, SIGTERM or SIGHUP to make alone or to its process group: see
+# "Stopping however it is stopped" in lib.sh); then no process of it may remain
+# (checked, and a leftover fails the run).
 set -euo pipefail
 export INSTANCE=test
 source "$(dirname "$0")/lib.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 started=$(date +%s)
 
-"$HERE/bootstrap.sh"
-
 teardown() {
   local rc=$?
-  trap - EXIT INT TERM
-  "$HERE/infra.sh" down || rc=1
+  begin_teardown
+  if "$HERE/infra.sh" down; then
+    # A cluster kept outside the clone (its owner cannot reach the clone) is not left
+    # there: its log is kept with the instance's other logs.
+    if [ -d "$PG_SHARED_DIR" ]; then
+      cp "$PG_SHARED_DIR/postgres.log" "$RUN_DIR/postgres.log" 2>/dev/null || true
+      remove_pg_shared_dir
+      log "deleted the test cluster's folder $PG_SHARED_DIR (its log: .run/test/postgres.log)"
+    fi
+  else
+    rc=1
+  fi
   "$HERE/infra.sh" check-clean || rc=1
   log "make test finished in $(( $(date +%s) - started )) s with exit code $rc"
   exit $rc
 }
+supervise
 trap teardown EXIT
-trap 'exit 130' INT TERM
 
-"$HERE/infra.sh" up --fresh
+run_step "$HERE/bootstrap.sh"
+run_step "$HERE/infra.sh" up --fresh
 
 args=()
 if [ -n "${SERVICE:-}" ]; then
@@ -40,4 +51,5 @@ fi
 cd "$REPO_ROOT"
 # The servers' addresses go to pytest only: this script's own teardown must still
 # see whether it started them (an exported KAFKA_BOOTSTRAP_SERVERS means "external").
-(eval "$("$HERE/infra.sh" env)"; exec "$VENV_BIN/python" -m pytest "${args[@]}" ${PYTEST_ARGS:-} "$@")
+# shellcheck disable=SC2086  # PYTEST_ARGS is split on purpose
+run_step --env "$("$HERE/infra.sh" env)" "$VENV_BIN/python" -m pytest "${args[@]}" ${PYTEST_ARGS:-} "$@"
