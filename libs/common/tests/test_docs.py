@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from pydantic_settings import SettingsConfigDict
 
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.app import create_service_app
 from enforcement_common.config import BaseServiceSettings
 from enforcement_common.docs import ASSETS, DOCS_CSP, REDOCLY_LOGO, STATIC_URL, mount_docs
@@ -31,7 +32,7 @@ class DocsSettings(BaseServiceSettings):
     service_name: ClassVar[str] = "docs-example-service"
 
 
-router = APIRouter(tags=["notes"])
+router = ServiceRouter(tags=["notes"])
 
 
 @router.get("/notes", summary="List the notes")
