@@ -241,6 +241,7 @@ def test_error_code_raises_a_problem_with_its_default_basis() -> None:
     assert CATALOGUE.error("example.gone", "It went.").status == 410
     assert "resource.not_found" in CATALOGUE and "request.invalid" in CATALOGUE  # the platform's, always
     assert PLATFORM.codes <= CATALOGUE.codes
+    assert ErrorCatalogue.collect({"LATE": LATE, "other": 1}).codes == PLATFORM.codes | {"example.late"}
     with pytest.raises(ValueError, match="declared twice"):
         ErrorCatalogue(LATE, ErrorCode("example.late", 422, "x", "x"))
 

@@ -64,4 +64,4 @@ IMPORT_NOT_A_LIST = ErrorCode("import.not_a_list", 422, "导入内容不是数�
 IMPORT_TOO_MANY_ITEMS = ErrorCode("import.too_many_items", 413, "导入条目过多", "Too many items")
 IMPORT_DUPLICATE_IN_BATCH = ErrorCode("import.duplicate_in_batch", 409, "同批次外部编号重复", "Duplicate in the batch")
 
-CATALOGUE = ErrorCatalogue(value for value in list(globals().values()) if isinstance(value, ErrorCode))
+CATALOGUE = ErrorCatalogue.collect(globals())

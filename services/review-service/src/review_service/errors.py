@@ -46,4 +46,4 @@ SUMMARY_NOT_SUBMITTABLE = ErrorCode(
 )
 SUMMARY_INVALID_DATE = ErrorCode("summary.invalid_date", 422, "报送日期不合法", "Invalid submission date")
 
-CATALOGUE = ErrorCatalogue(value for value in list(globals().values()) if isinstance(value, ErrorCode))
+CATALOGUE = ErrorCatalogue.collect(globals())

@@ -6,7 +6,7 @@ it cites by default. A service declares its catalogue, hands it to the app facto
 problems from its entries::
 
     TRANSITION = ErrorCode("case.invalid_transition", 409, "案件状态不允许该操作", "Action not allowed now")
-    CATALOGUE = ErrorCatalogue(TRANSITION, ...)
+    CATALOGUE = ErrorCatalogue.collect(globals())  # or ErrorCatalogue(TRANSITION, ...)
 
     raise TRANSITION("'closure' is not possible while the case is filed.", allowed_actions=[...])
 
@@ -16,7 +16,7 @@ The platform's own codes (``request.invalid``, ``resource.not_found`` …) are i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,12 @@ class ErrorCatalogue:
                 if known is not None and known != entry:
                     raise ValueError(f"problem code {entry.code} declared twice, differently")
                 self._entries[entry.code] = entry
+
+    @classmethod
+    def collect(cls, namespace: Mapping[str, object]) -> ErrorCatalogue:
+        """The catalogue of every :class:`ErrorCode` in ``namespace`` — a service's
+        ``errors`` module ends with ``CATALOGUE = ErrorCatalogue.collect(globals())``."""
+        return cls(*(value for value in list(namespace.values()) if isinstance(value, ErrorCode)))
 
     def __contains__(self, code: object) -> bool:
         return code in self._entries
