@@ -300,7 +300,7 @@ async def test_a_certificate_renewed_or_withdrawn_emits_qualification_changed(wo
 async def test_a_certificate_running_out_is_reported_once_as_uncertified(world, client, app, as_headers) -> None:
     from datetime import UTC, datetime
 
-    from case_service.officers.expiry import scanner
+    from case_service.officers.deadlines import scanner
 
     admin = as_headers("admin")
     body = {

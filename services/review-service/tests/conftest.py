@@ -77,7 +77,7 @@ class Deliver:
         self.runner = ConsumerRunner(
             service="review-service", bootstrap_servers="unused:0", sessions=app.state.sessions, topics=[]
         )
-        case_events.register(self.runner, above_ten=app.state.settings.above_ten_lead_cases)
+        case_events.register(self.runner, app.state.settings)
         # The same data object is the same event (same id). The object is kept with its
         # envelope, so its id() cannot be reused by another object while the test runs.
         self._envelopes: dict[int, tuple[object, object]] = {}

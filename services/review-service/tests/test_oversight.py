@@ -11,7 +11,7 @@ from sqlalchemy import text
 from enforcement_common.api.tables import unit_tree
 from enforcement_common.calendar import today
 from review_service import rules
-from review_service.oversight import ensure_summary_rows, summary_overdue_scanner
+from review_service.summaries.deadlines import ensure_summary_rows, summary_overdue_scanner
 
 BASIC_OK = {
     "subject_lawful": True,

@@ -14,7 +14,7 @@ from enforcement_common.api.tables import unit_tree
 from enforcement_common.calendar import today
 from enforcement_common.contracts import event_model_for
 from enforcement_common.contracts.documents import event_schema
-from review_service.obligations.routes import overdue_scanner
+from review_service.obligations.deadlines import overdue_scanner
 
 BASIC_OK = {
     "subject_lawful": True,

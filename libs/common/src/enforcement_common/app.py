@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from enforcement_common.api.errors import ErrorCatalogue
 from enforcement_common.api.guards import RequestGuardMiddleware
 from enforcement_common.api.idempotency import IdempotencyMiddleware, purge_expired
 from enforcement_common.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
@@ -33,7 +34,8 @@ from enforcement_common.db import create_engine, session_factory
 from enforcement_common.docs import mount_docs
 from enforcement_common.events.consumer import ConsumerRunner
 from enforcement_common.events.relay import OutboxRelay
-from enforcement_common.events.workers import BackgroundWorkers, Periodic
+from enforcement_common.events.scanner import DeadlineScanner
+from enforcement_common.events.workers import BackgroundWorkers, ConsumerSpec, Periodic, PeriodicJob
 from enforcement_common.health import health_router
 from enforcement_common.holidays import CalendarHook, load_published_years, register_calendar
 from enforcement_common.observability import HttpMetrics, RequestContextMiddleware
@@ -41,9 +43,13 @@ from enforcement_common.policies import PolicyCatalogue, policy_router, store_de
 
 log = structlog.get_logger(__name__)
 
+__all__ = ["API_PREFIX", "ConsumerSpec", "PeriodicJob", "create_service_app"]
+
 API_PREFIX = "/api/v1"
 
 LifespanHook = Callable[[FastAPI], Awaitable[None]]
+#: A deadline scanner a service declares: built from the settings (its interval, typically).
+ScannerFactory = Callable[[BaseServiceSettings], DeadlineScanner]
 
 
 def create_service_app(
@@ -52,6 +58,11 @@ def create_service_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter] = (),
+    consumers: Sequence[ConsumerSpec] = (),
+    scanners: Sequence[ScannerFactory] = (),
+    periodic: Sequence[PeriodicJob] = (),
+    directory: bool = False,
+    errors: ErrorCatalogue | None = None,
     on_startup: Sequence[LifespanHook] = (),
     on_shutdown: Sequence[LifespanHook] = (),
     version: str = "0.1.0",
@@ -59,9 +70,27 @@ def create_service_app(
     policies: PolicyCatalogue | None = None,
     calendar_hooks: Sequence[CalendarHook] = (),
 ) -> FastAPI:
-    """``policies``: the service's policy catalogue — its platform defaults are stored at
-    start-up and ``GET/POST /policies`` mounted. ``calendar_hooks`` run when a year's holiday
-    calendar is published (every service applies ``calendar.year_published`` itself)."""
+    """The service's FastAPI app.
+
+    A service declares its background work and the factory runs it for the app's lifetime
+    (when ``settings.run_workers``), beside what every service has (the outbox relay, the
+    unit tree, the idempotency purge):
+
+    * ``consumers``: :class:`ConsumerSpec` — a consumer runner per entry, its handlers
+      registered by the spec;
+    * ``scanners``: functions of the settings returning a
+      :class:`~enforcement_common.events.scanner.DeadlineScanner` (e.g. an ``OverdueScanner``);
+    * ``periodic``: :class:`PeriodicJob` — ``run(app)`` every interval;
+    * ``directory``: keep the officer and case directory (``enforcement_common.directory``)
+      current with its own consumer group — for a service that does not register it
+      in one of its own consumers;
+    * ``errors``: the service's :class:`~enforcement_common.api.errors.ErrorCatalogue`,
+      whose titles the problem renderer then uses;
+    * ``policies``: the service's :class:`~enforcement_common.policies.PolicyCatalogue` —
+      its platform defaults are stored at start-up and ``GET/POST /policies`` mounted;
+    * ``calendar_hooks``: run when a year's holiday calendar is published (every service
+      applies ``calendar.year_published`` to its own table and arithmetic).
+    """
     service = settings.service_name
 
     @asynccontextmanager
@@ -113,7 +142,8 @@ def create_service_app(
                 app.state.workers.start(f"{service}-platform-data", refresh.run(), refresh.stop)
                 purger = Periodic("idempotency-purge", 3600, lambda: purge_expired(app.state.engine))
                 app.state.workers.start(f"{service}-idempotency-purge", purger.run(), purger.stop)
-            for hook in on_startup:  # services add their consumers and scanners to app.state.workers here
+                _start_declared(app, settings, consumers, scanners, periodic, directory)
+            for hook in on_startup:
                 await hook(app)
             stop_using_calendar(calendar_token)
             yield
@@ -137,6 +167,7 @@ def create_service_app(
         issuer=settings.auth_jwt_issuer or None,
         audience=settings.auth_jwt_audience or None,
     )
+    app.state.error_catalogue = errors
     install_problem_handlers(app)
     # Middleware added first runs innermost. From the outside in: CORS, correlation id
     # and metrics, gzip, audit (sees every mutating request — refused by the guards too —
@@ -173,6 +204,46 @@ def create_service_app(
         _check_transactional(router)
         app.include_router(router, prefix=API_PREFIX)
     return app
+
+
+def _start_declared(
+    app: FastAPI,
+    settings: BaseServiceSettings,
+    consumers: Sequence[ConsumerSpec],
+    scanners: Sequence[ScannerFactory],
+    periodic: Sequence[PeriodicJob],
+    directory: bool,
+) -> None:
+    service = settings.service_name
+    if directory:
+        from enforcement_common.directory import DIRECTORY_TOPICS, register_directory
+
+        consumers = [
+            ConsumerSpec(
+                "directory",
+                DIRECTORY_TOPICS,
+                lambda runner, _settings: register_directory(runner),
+                group_id=f"{service}.directory",
+            ),
+            *consumers,
+        ]
+    for consumer in consumers:
+        runner = ConsumerRunner(
+            service=service,
+            group_id=consumer.group_id,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            sessions=app.state.sessions,
+            topics=list(consumer.topics),
+            registry=app.state.metrics.registry,
+        )
+        consumer.register(runner, settings)
+        app.state.workers.start(f"{service}-{consumer.name}", runner.run(), runner.stop)
+    for build in scanners:
+        scanner = build(settings)
+        app.state.workers.start(f"{service}-{scanner.name}", scanner.run(app.state.sessions), scanner.stop)
+    for job in periodic:
+        runner_job = Periodic(f"{service}-{job.name}", job.interval_for(settings), lambda job=job: job.run(app))
+        app.state.workers.start(f"{service}-{job.name}", runner_job.run(), runner_job.stop)
 
 
 def _check_transactional(router: APIRouter) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import DateTime, Text, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from enforcement_common.api.concurrency import Versioned, check_if_match, set_etag
+from enforcement_common.api.concurrency import IfMatchDep, Versioned, check_if_match, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep, check_range, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.api.routing import SessionDep, problem
@@ -196,11 +196,11 @@ async def read_note(note_id: uuid.UUID, caller: Reader, session: SessionDep, res
     responses={404: problem("No such note in scope"), 412: problem("Changed meanwhile"), 415: problem("Not JSON")},
 )
 async def update_note(
-    note_id: uuid.UUID, body: NoteUpdate, caller: Writer, session: SessionDep, request: Request, response: Response
+    note_id: uuid.UUID, body: NoteUpdate, caller: Writer, session: SessionDep, if_match: IfMatchDep, response: Response
 ) -> NoteRead:
     """Rename a note (If-Match required)."""
     note = await _visible_note(session, caller, note_id)
-    check_if_match(request, note.version, required=True)
+    check_if_match(if_match, note.version, required=True)
     note.title = body.title
     await session.flush()
     set_etag(response, note.version)

@@ -3,50 +3,31 @@
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from case_service import errors
 from case_service.calendar.routes import router as calendar_router
-from case_service.cases.deadlines import count_awaited_days, count_awaited_in, scanner
+from case_service.cases import deadlines as case_deadlines
 from case_service.cases.imports import CaseImportItem
 from case_service.cases.routes import router as cases_router
 from case_service.config import Settings
 from case_service.consumers import sanctions
-from case_service.officers.expiry import scanner as certificate_expiry_scanner
+from case_service.officers import deadlines as certificate_deadlines
 from case_service.officers.routes import router as officers_router
 from case_service.trainings.routes import router as trainings_router
 from case_service.units.routes import router as units_router
-from enforcement_common.app import create_service_app
+from enforcement_common.app import ConsumerSpec, PeriodicJob, create_service_app
 from enforcement_common.calendar import PublishedYear
 from enforcement_common.cli import service_main
-from enforcement_common.events import ConsumerRunner
-from enforcement_common.events.workers import Periodic
 
 
-async def start_workers(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    if not settings.run_workers:
-        return
-    runner = ConsumerRunner(
-        service=settings.service_name,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        sessions=app.state.sessions,
-        topics=sanctions.TOPICS,
-        registry=app.state.metrics.registry,
-    )
-    sanctions.register(runner)
-    app.state.workers.start("case-service-sanctions", runner.run(), runner.stop)
-    deadlines = scanner(settings.deadline_scan_interval_seconds)
-    app.state.workers.start("case-service-deadlines", deadlines.run(app.state.sessions), deadlines.stop)
-    expiry = certificate_expiry_scanner(settings.deadline_scan_interval_seconds)
-    app.state.workers.start("case-service-certificate-expiry", expiry.run(app.state.sessions), expiry.stop)
-    # Last days that waited for a holiday calendar: counted once a calendar update covers them.
-    awaited = Periodic("case-deadline-days", 3600, lambda: count_awaited_days(app.state.sessions, settings))
-    app.state.workers.start("case-service-deadline-days", awaited.run(), awaited.stop)
+async def _count_awaited_days(app: FastAPI) -> None:
+    await case_deadlines.count_awaited_days(app.state.sessions, app.state.settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     async def count_deadlines_that_awaited_the_calendar(session: AsyncSession, _year: PublishedYear) -> None:
-        await count_awaited_in(session, settings)
+        await case_deadlines.count_awaited_in(session, settings)
 
     return create_service_app(
         settings,
@@ -57,8 +38,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "legal remedies and statutory deadlines."
         ),
         routers=[units_router, officers_router, trainings_router, cases_router, calendar_router],
-        on_startup=[start_workers],
         calendar_hooks=[count_deadlines_that_awaited_the_calendar],
+        consumers=[ConsumerSpec("sanctions", sanctions.TOPICS, sanctions.register)],
+        scanners=[
+            lambda s: case_deadlines.scanner(s.deadline_scan_interval_seconds),
+            lambda s: certificate_deadlines.scanner(s.deadline_scan_interval_seconds),
+        ],
+        # Last days that waited for a holiday calendar: counted once a calendar update covers them.
+        periodic=[PeriodicJob("deadline-days", 3600, _count_awaited_days)],
+        errors=errors.CATALOGUE,
         openapi_models=[CaseImportItem],
     )
 

@@ -2,43 +2,28 @@
 
 from fastapi import FastAPI
 
-from enforcement_common.app import create_service_app
+from enforcement_common.app import ConsumerSpec, PeriodicJob, create_service_app
 from enforcement_common.cli import service_main
-from enforcement_common.events import ConsumerRunner
-from enforcement_common.events.workers import Periodic
+from review_service import errors
+from review_service.assessments.routes import router as assessments_router
+from review_service.compliance.routes import router as compliance_router
 from review_service.config import Settings
 from review_service.consumers import case_events
-from review_service.obligations.routes import overdue_scanner
+from review_service.exemplary.routes import router as exemplary_router
+from review_service.inspections.routes import router as inspections_router
+from review_service.obligations.deadlines import overdue_scanner
 from review_service.obligations.routes import router as obligations_router
-from review_service.oversight import ensure_summary_rows, summary_overdue_scanner
-from review_service.oversight import router as oversight_router
 from review_service.reviews.routes import router as reviews_router
+from review_service.summaries.deadlines import ensure_summary_rows, summary_overdue_scanner
+from review_service.summaries.routes import router as summaries_router
 
 
-async def start_workers(app: FastAPI) -> None:
+async def _summaries_owed_then_overdue(app: FastAPI) -> None:
+    """REV-9: the summaries every unit owes, then one review.summary_overdue for each late one."""
     settings: Settings = app.state.settings
-    if not settings.run_workers:
-        return
-    runner = ConsumerRunner(
-        service=settings.service_name,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        sessions=app.state.sessions,
-        topics=case_events.TOPICS,
-        registry=app.state.metrics.registry,
-    )
-    case_events.register(runner, above_ten=settings.above_ten_lead_cases)
-    app.state.workers.start("review-service-case-events", runner.run(), runner.stop)
-    scanner = overdue_scanner(settings.obligation_scan_interval_seconds)
-    app.state.workers.start("review-service-obligations-overdue", scanner.run(app.state.sessions), scanner.stop)
-    summaries = summary_overdue_scanner(settings.obligation_scan_interval_seconds)
-
-    async def owed_then_overdue() -> None:
-        async with app.state.sessions() as session:
-            await ensure_summary_rows(session, settings.summary_due_days, settings.summaries_since_year)
-        await summaries.scan_once(app.state.sessions)
-
-    job = Periodic("review-service-summaries", settings.obligation_scan_interval_seconds, owed_then_overdue)
-    app.state.workers.start("review-service-summaries", job.run(), job.stop)
+    async with app.state.sessions() as session:
+        await ensure_summary_rows(session, settings.summary_due_days, settings.summaries_since_year)
+    await summary_overdue_scanner(settings.obligation_scan_interval_seconds).scan_once(app.state.sessions)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,8 +35,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "assessments, half-year summaries, compliance, hierarchical inspections with reproducible random "
             "draws, exemplary files."
         ),
-        routers=[obligations_router, reviews_router, oversight_router],
-        on_startup=[start_workers],
+        routers=[
+            obligations_router,
+            reviews_router,
+            assessments_router,
+            summaries_router,
+            compliance_router,
+            inspections_router,
+            exemplary_router,
+        ],
+        consumers=[ConsumerSpec("case-events", case_events.TOPICS, case_events.register)],
+        scanners=[lambda s: overdue_scanner(s.obligation_scan_interval_seconds)],
+        periodic=[PeriodicJob("summaries", lambda s: s.obligation_scan_interval_seconds, _summaries_owed_then_overdue)],
+        errors=errors.CATALOGUE,
     )
 
 

@@ -1,5 +1,6 @@
-"""ORM models of review-service's database: read models fed by case-service's events,
-and what this service owns — obligations, reviews, notices, annual assessments."""
+"""ORM models of review-service's database: what this service owns — obligations, reviews,
+notices, annual assessments, summaries, inspections, exemplary files — and, mapped onto the
+shared directory's tables, the cases and officers case-service's events make known."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Integer, Text, UniqueConstrai
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from enforcement_common import directory
 from enforcement_common.api.concurrency import Versioned
 
 
@@ -22,27 +24,15 @@ class Base(DeclarativeBase):
 
 
 class CaseView(Base):
-    """Read model of a case, from case.filed / case.closed (never case-service's database)."""
+    """A case, from the shared directory (``enforcement_common.directory``: case-service's events)."""
 
-    __tablename__ = "case_views"
-    case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
-    case_no: Mapped[str] = mapped_column(Text)
-    category: Mapped[str] = mapped_column(Text)
-    lead_handler_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    handler_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
-    filed_on: Mapped[date] = mapped_column(Date)
-    closed_on: Mapped[date | None] = mapped_column(Date)
+    __table__ = directory.case_views
 
 
 class OfficerView(Base):
-    """Read model of an officer, from officer.* events."""
+    """An officer, from the shared directory (``enforcement_common.directory``: officer.* events)."""
 
-    __tablename__ = "officer_views"
-    officer_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    name: Mapped[str] = mapped_column(Text)
-    qualification_status: Mapped[str] = mapped_column(Text)
+    __table__ = directory.officer_views
 
 
 class Obligation(Versioned, Base):

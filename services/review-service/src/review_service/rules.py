@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-Grade = Literal["excellent", "qualified", "unqualified"]
+from enforcement_common.contracts.review import Grade
+
 Consequence = Literal["none", "criticism", "no_commendation", "suspension", "manual_review"]
 
 #: REV-13 基本标准: 主体合法, 事实清楚, 证据确凿, 程序合法, 适用法律正确, 具体行政行为适当.

@@ -7,11 +7,15 @@ which the problem handlers answer as 412 too.
 
 from __future__ import annotations
 
-from fastapi import Request, Response
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from enforcement_common.api.problems import ProblemError
+
+__all__ = ["IfMatchDep", "Versioned", "check_if_match", "etag", "set_etag"]
 
 
 class Versioned:
@@ -32,9 +36,18 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-def check_if_match(request: Request, current_version: int, *, required: bool = False) -> None:
-    """Compare ``If-Match`` with the current version: 412 on mismatch, 428 when required and absent."""
-    header = request.headers.get("if-match")
+async def _if_match(request: Request) -> str | None:
+    return request.headers.get("if-match")
+
+
+#: The request's ``If-Match`` header (``None`` when absent): a route passes it to the
+#: service, which checks it with :func:`check_if_match` once it has read the current version.
+IfMatchDep = Annotated[str | None, Depends(_if_match)]
+
+
+def check_if_match(header: str | None, current_version: int, *, required: bool = False) -> None:
+    """Compare an ``If-Match`` value (from :data:`IfMatchDep`) with the current version:
+    412 on mismatch, 428 when required and absent."""
     if header is None:
         if required:
             raise ProblemError(428, "concurrency.precondition_required", "Send If-Match with the ETag you last read.")

@@ -11,15 +11,31 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select, tuple_
+from sqlalchemy import ColumnElement, Select, any_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_common.api.problems import ProblemError
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "ListQuery",
+    "Page",
+    "PageParams",
+    "PageParamsDep",
+    "check_range",
+    "csv_values",
+    "decode_cursor",
+    "encode_cursor",
+    "page_params",
+    "paginate",
+]
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -147,3 +163,49 @@ def csv_values(value: str | None, allowed: set[str] | None = None, name: str = "
                 errors=[{"loc": ["query", name], "msg": f"allowed: {', '.join(sorted(allowed))}", "type": "enum"}],
             )
     return values
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The filters of a list endpoint in front of :func:`paginate`, from optional query values.
+
+    Each method adds its condition only when the value was given (not ``None``)::
+
+        query = (await list_in_scope(session, caller, Case.unit_id))
+            .equal(Case.category, category)
+            .range(Case.filed_on, filed_from, filed_to, name="filed")
+            .contains(Case.co_handler_ids, handler_id)
+        items, cursor = await query.page(session, [Case.filed_on, Case.id], page)
+    """
+
+    statement: Select
+
+    def where(self, *conditions: ColumnElement[bool], given: Any = True) -> ListQuery:
+        """Add ``conditions`` when ``given`` is not ``None`` (nor False)."""
+        if given is None or given is False:
+            return self
+        return ListQuery(self.statement.where(*conditions))
+
+    def equal(self, column: Any, value: Any) -> ListQuery:
+        """``column = value`` when ``value`` is given."""
+        return self if value is None else ListQuery(self.statement.where(column == value))
+
+    def range(self, column: Any, start: Any, end: Any, *, name: str) -> ListQuery:
+        """``start <= column <= end``, each bound when given; 422 when ``<name>_from`` is after ``<name>_to``."""
+        check_range(name, start, end)
+        statement = self.statement
+        if start is not None:
+            statement = statement.where(column >= start)
+        if end is not None:
+            statement = statement.where(column <= end)
+        return ListQuery(statement)
+
+    def contains(self, array_column: Any, value: Any) -> ListQuery:
+        """``value = ANY(array_column)`` when ``value`` is given."""
+        return self if value is None else ListQuery(self.statement.where(value == any_(array_column)))
+
+    async def page(
+        self, session: AsyncSession, keys: list[Any], params: PageParams, *, scalars: bool = True
+    ) -> tuple[list[Any], str | None]:
+        """:func:`paginate` of the filtered statement."""
+        return await paginate(session, self.statement, keys, params, scalars=scalars)

@@ -29,6 +29,9 @@ log = structlog.get_logger(__name__)
 
 #: Titles per stable code: (zh-CN, en).
 TITLES: dict[str, tuple[str, str]] = {
+    "policy.retroactive": ("政策版本的生效日期早于今日", "Policy version would take effect retroactively"),
+    "policy.version_exists": ("该单位在此日期已有政策版本", "Policy version already exists"),
+    "policy.not_in_force": ("该日期无有效的政策版本", "No policy version in force"),
     "request.invalid": ("请求参数不合法", "Request is invalid"),
     "http.not_found": ("资源不存在", "Not found"),
     "http.method_not_allowed": ("不支持该请求方法", "Method not allowed"),
@@ -53,6 +56,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "resource.conflict": ("与现有记录冲突", "Conflict with an existing record"),
     "request.invalid_reference": ("引用的记录不存在", "Invalid reference"),
     "service.not_ready": ("服务尚未就绪", "Service not ready"),
+    "service.database_unavailable": ("数据库连接中断", "Database unavailable"),
     "internal.error": ("服务器内部错误", "Internal server error"),
 }
 
@@ -85,8 +89,17 @@ def prefers_english(request: Request | None) -> bool:
 
 
 def title_for(code: str, request: Request | None, fallback: str | None = None) -> str:
+    """The code's title in the client's language: from the service's error catalogue
+    (``create_service_app(errors=...)``), else the platform's titles, else the code."""
+    english = prefers_english(request)
+    app = request.scope.get("app") if request is not None else None
+    catalogue = getattr(getattr(app, "state", None), "error_catalogue", None)
+    if catalogue is not None:
+        title = catalogue.title(code, english)
+        if title is not None:
+            return title
     zh, en = TITLES.get(code, (fallback or code, fallback or code))
-    return en if prefers_english(request) else zh
+    return en if english else zh
 
 
 class ProblemError(Exception):

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_common.api.problems import PROBLEM_CONTENT_TYPE
 
+__all__ = ["COMMON_RESPONSES", "NOT_FOUND", "SessionDep", "app_settings", "problem"]
+
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     owned = getattr(request.state, "session", None)
@@ -18,6 +20,12 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         return
     async with request.app.state.sessions() as session:
         yield session
+
+
+async def app_settings(request: Request) -> Any:
+    """The app's settings (``app.state.settings``) — a service declares its typed alias:
+    ``SettingsDep = Annotated[Settings, Depends(app_settings)]``."""
+    return request.app.state.settings
 
 
 #: The request's session: its transaction is owned (and committed) by the route class —

@@ -36,7 +36,14 @@ from enforcement_common.calendar import calendar_in_use
 
 
 class TransactionalRoute(APIRoute):
-    """A route whose request is one database transaction owned by this class (see the module)."""
+    """A route whose request is one database transaction owned by this class (see the module).
+
+    Its OpenAPI summary is the first line of the endpoint's docstring (unless given)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if kwargs.get("summary") is None and endpoint.__doc__:
+            kwargs["summary"] = endpoint.__doc__.strip().splitlines()[0].strip()
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()

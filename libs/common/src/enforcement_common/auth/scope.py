@@ -8,17 +8,33 @@ object outside the caller's scope answers 404, never 403 with data.
 from __future__ import annotations
 
 import uuid
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, literal, select, text, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from enforcement_common.api.pagination import ListQuery
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.api.tables import unit_tree
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.contracts.case import UnitCreated, UnitUpdated
 from enforcement_common.events.consumer import ConsumerRunner, ReceivedEvent
+
+__all__ = [
+    "apply_unit_event",
+    "ensure_in_scope",
+    "get_in_scope",
+    "list_in_scope",
+    "not_found",
+    "register_unit_tree",
+    "scope_clause",
+    "select_in_scope",
+    "visible_units",
+]
+
+M = TypeVar("M")
 
 _DESCENDANTS = text(
     """
@@ -65,6 +81,36 @@ def scope_clause(column: ColumnElement, visible: frozenset[uuid.UUID] | None) ->
 async def select_in_scope(session: AsyncSession, caller: Caller, unit_column: InstrumentedAttribute) -> Select:
     """``select(Model)`` restricted to the caller's units, ``unit_column`` being the model's unit id."""
     return select(unit_column.class_).where(scope_clause(unit_column, await visible_units(session, caller)))
+
+
+async def get_in_scope(
+    session: AsyncSession,
+    caller: Caller,
+    model: type[M],
+    id: Any,
+    what: str = "resource",
+    *,
+    lock: bool = False,
+    unit_attr: str = "unit_id",
+) -> M:
+    """The ``model`` row with primary key ``id`` when the caller may see it.
+
+    The same 404 ``resource.not_found`` whether the row is missing or outside the
+    caller's unit scope (its existence is not revealed). ``lock`` reads it ``FOR UPDATE``
+    (a command about to change it); ``unit_attr`` names the attribute holding the row's
+    unit (``"id"`` for a unit itself).
+    """
+    row = await session.get(model, id, with_for_update=True if lock else None)
+    if row is None:
+        raise not_found(what)
+    await ensure_in_scope(session, caller, getattr(row, unit_attr), what)
+    return row
+
+
+async def list_in_scope(session: AsyncSession, caller: Caller, unit_column: InstrumentedAttribute) -> ListQuery:
+    """A :class:`~enforcement_common.api.pagination.ListQuery` of the model of ``unit_column``
+    restricted to the caller's units; chain its filters, then ``.page(...)``."""
+    return ListQuery(await select_in_scope(session, caller, unit_column))
 
 
 async def apply_unit_event(session: AsyncSession, event: ReceivedEvent[UnitCreated | UnitUpdated]) -> None:

@@ -5,13 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 #: Money as a decimal string with two places ("5000.00", CNY), as in CONTRACT.md.
 Money = Annotated[
     Decimal,
     PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["5000.00"]}),
+]
+
+#: An amount in an API request or response (CONTRACT.md "format"): serialised as Money,
+#: never negative, at most two decimal places.
+MoneyAmount = Annotated[
+    Decimal,
+    Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2),
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["5000.00"]}, mode="serialization"),
 ]
 
 _REGISTRY: dict[str, type[EventData]] = {}

@@ -14,20 +14,22 @@ order (Kafka key = aggregate id; the relay publishes one key's events in order).
 
 from enforcement_common.events.consumer import ConsumerRunner, PermanentError, ReceivedEvent
 from enforcement_common.events.envelope import Envelope, build_envelope, decode_envelope, encode_envelope
-from enforcement_common.events.outbox import add_event, add_events
+from enforcement_common.events.outbox import add_event, add_events, emitter
 from enforcement_common.events.relay import OutboxRelay
-from enforcement_common.events.scanner import DeadlineScanner
+from enforcement_common.events.scanner import DeadlineScanner, OverdueScanner
 
 __all__ = [
     "ConsumerRunner",
     "DeadlineScanner",
     "Envelope",
     "OutboxRelay",
+    "OverdueScanner",
     "PermanentError",
     "ReceivedEvent",
     "add_event",
     "add_events",
     "build_envelope",
     "decode_envelope",
+    "emitter",
     "encode_envelope",
 ]

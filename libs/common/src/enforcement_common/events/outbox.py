@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, literal, select, text
@@ -80,3 +80,13 @@ def _row(data: EventData, envelope: Envelope) -> dict[str, Any]:
         "event_type": envelope.type,
         "payload": envelope.model_dump(mode="json", exclude_none=True),
     }
+
+
+def emitter(source: str) -> Callable[..., Awaitable[None]]:
+    """A service's ``emit(session, *events)``: :func:`add_events` with the service as ``source``,
+    in the caller's transaction (the entry point commits)."""
+
+    async def emit(session: AsyncSession | AsyncConnection, *events: EventData) -> None:
+        await add_events(session, events, source=source)
+
+    return emit

@@ -15,12 +15,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from enforcement_common.calendar import local_date
 from enforcement_common.contracts import EventData
 from enforcement_common.events.outbox import add_event
 from enforcement_common.events.workers import Periodic
+
+__all__ = ["DeadlineScanner", "OverdueScanner"]
 
 log = structlog.get_logger(__name__)
 
@@ -74,3 +77,61 @@ class DeadlineScanner:
     def stop(self) -> None:
         if self._periodic is not None:
             self._periodic.stop()
+
+
+class OverdueScanner(DeadlineScanner):
+    """The common scanner: items of a model whose due date has passed, emitted once each.
+
+    Declared from the model's due-date column, its marker column and the event to emit::
+
+        OverdueScanner(
+            "obligations-overdue", SERVICE,
+            due_column=Obligation.due_on,
+            marker=Obligation.overdue_emitted_at,
+            event=lambda o: ReviewObligationOverdue(obligation_id=o.id, ...),
+            where=[Obligation.status == "pending"],
+        )
+
+    An item is due when ``due_column`` is before today (Asia/Shanghai) and it is unmarked
+    (``marker`` null — or the ``unmarked`` condition given); on_due sets ``marker`` to the
+    scan's moment (or ``mark(item, now)`` does) and returns ``event(item)``. ``where`` adds
+    conditions (e.g. the item's state).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        source: str,
+        *,
+        due_column: Any,
+        marker: Any,
+        event: Callable[[Any], EventData],
+        where: Sequence[ColumnElement[bool]] = (),
+        unmarked: ColumnElement[bool] | None = None,
+        mark: Callable[[Any, datetime], None] | None = None,
+        interval: float = 60.0,
+        batch_size: int = 200,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        model = due_column.class_
+        waiting = unmarked if unmarked is not None else marker.is_(None)
+
+        def due(now: datetime) -> Select[Any]:
+            return select(model).where(waiting, due_column < local_date(now), *where).order_by(due_column)
+
+        async def on_due(session: AsyncSession, item: Any, now: datetime) -> list[EventData]:
+            if mark is not None:
+                mark(item, now)
+            else:
+                setattr(item, marker.key, now)
+            return [event(item)]
+
+        super().__init__(
+            name,
+            source,
+            due,
+            on_due,
+            interval=interval,
+            batch_size=batch_size,
+            clock=clock or (lambda: datetime.now(UTC)),
+        )

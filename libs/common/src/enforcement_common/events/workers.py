@@ -4,12 +4,44 @@ started in the app's lifespan and stopped, gracefully, when the app shuts down."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
+__all__ = ["BackgroundWorkers", "ConsumerSpec", "Periodic", "PeriodicJob"]
+
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A consumer a service declares to the app factory (``consumers=``).
+
+    The factory makes a :class:`~enforcement_common.events.consumer.ConsumerRunner` reading
+    ``topics`` (as consumer group ``group_id``, by default the service's name), lets
+    ``register(runner, settings)`` add the handlers, and runs it for the app's lifetime.
+    """
+
+    name: str
+    topics: Sequence[str]
+    register: Callable[[Any, Any], None]
+    group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job a service declares to the app factory (``periodic=``): ``run(app)`` every
+    ``interval`` seconds — a number, or a function of the settings. The job owns its
+    transactions (it is an entry point, like a route or a consumer)."""
+
+    name: str
+    interval: float | Callable[[Any], float]
+    run: Callable[[Any], Awaitable[Any]]
+
+    def interval_for(self, settings: Any) -> float:
+        return self.interval(settings) if callable(self.interval) else float(self.interval)
 
 
 class BackgroundWorkers:

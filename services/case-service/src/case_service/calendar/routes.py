@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Request
+from fastapi import Path
 
+from case_service import errors
 from case_service.calendar import service
 from case_service.calendar.schemas import CalendarYearPut, CalendarYearRead
-from case_service.common import COMMON_RESPONSES, NOT_FOUND, AdminCaller, AnyCaller, SessionDep, problem
-from enforcement_common.api.problems import ProblemError
+from case_service.deps import AdminCaller, AnyCaller, SettingsDep
+from enforcement_common.api.routing import COMMON_RESPONSES, NOT_FOUND, SessionDep, problem
 from enforcement_common.api.transaction import ServiceRouter
 
 router = ServiceRouter(prefix="/calendar", tags=["calendar"], responses=COMMON_RESPONSES)
@@ -21,7 +22,7 @@ async def read_calendar_year(year: Year, _: AnyCaller, session: SessionDep) -> C
     """The year's holidays and adjusted working days: published on the platform, else the library's."""
     found = await service.read(session, year)
     if found is None:
-        raise ProblemError(404, "calendar.not_published", f"No holiday schedule for {year} yet.")
+        raise errors.CALENDAR_NOT_PUBLISHED(f"No holiday schedule for {year} yet.")
     return found
 
 
@@ -31,8 +32,8 @@ async def read_calendar_year(year: Year, _: AnyCaller, session: SessionDep) -> C
     responses={422: problem("A date outside the year, a day both off and worked, or a weekday 'worked instead'")},
 )
 async def publish_calendar_year(
-    year: Year, body: CalendarYearPut, _: AdminCaller, session: SessionDep, request: Request
+    year: Year, body: CalendarYearPut, _: AdminCaller, session: SessionDep, settings: SettingsDep
 ) -> CalendarYearRead:
     """Publish the year's schedule (admin): every service counts working days of that year by
     it (calendar.year_published); deadlines that awaited it are counted."""
-    return await service.publish(session, request.app.state.settings, year, body)
+    return await service.publish(session, settings, year, body)

@@ -8,31 +8,31 @@ import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from case_service import errors
 from case_service.calendar.schemas import CalendarYearPut, CalendarYearRead
 from case_service.cases.deadlines import count_awaited_in
-from case_service.common import emit
 from case_service.config import Settings
-from enforcement_common.api.problems import ProblemError
+from case_service.events import emit
 from enforcement_common.contracts.case import CalendarYearPublished
 from enforcement_common.holidays import apply_year, calendar_years
 
 
 def check_year(year: int, body: CalendarYearPut) -> None:
     """Every date in the year, none both off and worked, and only weekend days "worked instead"."""
-    errors = []
+    problems = []
     for field in ("holidays", "adjusted_working_days"):
         for day in getattr(body, field):
             if day.year != year:
-                errors.append({"loc": ["body", field], "msg": f"{day.isoformat()} is not in {year}"})
+                problems.append({"loc": ["body", field], "msg": f"{day.isoformat()} is not in {year}"})
     for day in sorted(set(body.holidays) & set(body.adjusted_working_days)):
-        errors.append({"loc": ["body", "adjusted_working_days"], "msg": f"{day.isoformat()} is also a holiday"})
+        problems.append({"loc": ["body", "adjusted_working_days"], "msg": f"{day.isoformat()} is also a holiday"})
     for day in body.adjusted_working_days:
         if day.weekday() < 5:
-            errors.append(
+            problems.append(
                 {"loc": ["body", "adjusted_working_days"], "msg": f"{day.isoformat()} is a weekday (already worked)"}
             )
-    if errors:
-        raise ProblemError(422, "calendar.invalid_schedule", "The schedule is not consistent.", errors=errors)
+    if problems:
+        raise errors.CALENDAR_INVALID_SCHEDULE("The schedule is not consistent.", errors=problems)
 
 
 async def publish(session: AsyncSession, settings: Settings, year: int, body: CalendarYearPut) -> CalendarYearRead:

@@ -3,50 +3,41 @@ and the counting of last days that had to wait for the year's holiday calendar."
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from case_service.cases import rules
-from case_service.common import SERVICE
 from case_service.config import Settings
+from case_service.events import SERVICE
 from case_service.models import Case, CaseDeadline
-from enforcement_common.calendar import local_date
 from enforcement_common.contracts.case import CaseDeadlineOverdue
-from enforcement_common.events import DeadlineScanner
+from enforcement_common.events import OverdueScanner
 
 
-def due(now: datetime) -> Select:
-    """Open deadlines whose last day has passed, of cases still under way."""
-    return (
-        select(CaseDeadline)
-        .join(Case, Case.id == CaseDeadline.case_id)
-        .where(
-            CaseDeadline.met_on.is_(None),
-            CaseDeadline.overdue_emitted_at.is_(None),
-            CaseDeadline.due_on < local_date(now),
-            Case.status.not_in(sorted(rules.ENDED_STATUSES)),
-        )
-        .order_by(CaseDeadline.due_on)
+def overdue_event(deadline: CaseDeadline) -> CaseDeadlineOverdue:
+    return CaseDeadlineOverdue(
+        case_id=deadline.case_id,
+        unit_id=deadline.unit_id,
+        kind=deadline.kind,
+        due_on=deadline.due_on,
+        basis=deadline.basis,
     )
 
 
-async def on_due(session: AsyncSession, deadline: CaseDeadline, now: datetime) -> list[CaseDeadlineOverdue]:
-    deadline.overdue_emitted_at = now
-    return [
-        CaseDeadlineOverdue(
-            case_id=deadline.case_id,
-            unit_id=deadline.unit_id,
-            kind=deadline.kind,
-            due_on=deadline.due_on,
-            basis=deadline.basis,
-        )
-    ]
-
-
-def scanner(interval: float) -> DeadlineScanner:
-    return DeadlineScanner("case-deadlines", SERVICE, due, on_due, interval=interval)
+def scanner(interval: float) -> OverdueScanner:
+    """Open deadlines whose last day has passed, of cases still under way (CASE-9)."""
+    return OverdueScanner(
+        "case-deadlines",
+        SERVICE,
+        due_column=CaseDeadline.due_on,
+        marker=CaseDeadline.overdue_emitted_at,
+        where=[
+            CaseDeadline.met_on.is_(None),
+            CaseDeadline.case_id.in_(select(Case.id).where(Case.status.not_in(sorted(rules.ENDED_STATUSES)))),
+        ],
+        event=overdue_event,
+        interval=interval,
+    )
 
 
 async def count_awaited_days(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:

@@ -5,7 +5,14 @@ within the unit. Every item gets a result — created, updated, unchanged, or an
 with its problem — and one bad item never aborts the others: a chunk's new cases are
 filed as one batch (a failed check is that item's error; a value the database refuses
 sends the chunk through item by item, each in its own savepoint), each update runs in
-its own savepoint, and the import commits chunk by chunk so it holds no lock for long.
+its own savepoint.
+
+The import is one transaction, owned by the route like every other command: its report is
+stored under the Idempotency-Key together with the cases (a retry replays it), and a failure
+of the database itself leaves nothing behind. Chunks bound the size of each query and batch,
+not of the transaction; the case-number counters of the units concerned stay locked until
+the import commits, so filings in those units meanwhile wait for it (a 10 000-case import
+takes seconds) and their numbers stay gapless.
 """
 
 from __future__ import annotations
@@ -19,10 +26,11 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from case_service import errors
 from case_service.cases import service
 from case_service.cases.schemas import CaseCreate
-from case_service.common import emit
 from case_service.config import Settings
+from case_service.events import emit
 from case_service.models import Case
 from enforcement_common.api.problems import (
     ProblemError,
@@ -98,9 +106,9 @@ def parse_items(body: bytes, media_type: str) -> list[Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProblemError(400, "request.malformed_json", f"The body is not a JSON array or NDJSON: {exc}") from exc
     if not isinstance(items, list):
-        raise ProblemError(422, "import.not_a_list", "Send a JSON array of cases, or NDJSON.")
+        raise errors.IMPORT_NOT_A_LIST("Send a JSON array of cases, or NDJSON.")
     if len(items) > MAX_ITEMS:
-        raise ProblemError(413, "import.too_many_items", f"At most {MAX_ITEMS} cases per call; {len(items)} sent.")
+        raise errors.IMPORT_TOO_MANY_ITEMS(f"At most {MAX_ITEMS} cases per call; {len(items)} sent.")
     return items
 
 
@@ -112,7 +120,7 @@ def _problem(exc: ProblemError | ValidationError | DBAPIError) -> dict[str, Any]
         if is_constraint_violation(exc):
             status, code, detail = constraint_problem(exc)
             return {"status": status, "code": code, "detail": detail}
-        raise exc  # the database itself failed: the call fails; committed chunks stay (a retry reports them)
+        raise exc  # the database itself failed: the whole import fails and rolls back
     if isinstance(exc, ValidationError):
         return {
             "status": 422,
@@ -176,8 +184,8 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
                         external_ref=item.external_ref,
                         outcome="error",
                         problem={
-                            "status": 409,
-                            "code": "import.duplicate_in_batch",
+                            "status": errors.IMPORT_DUPLICATE_IN_BATCH.status,
+                            "code": errors.IMPORT_DUPLICATE_IN_BATCH.code,
                             "detail": "This external_ref appears earlier in the same batch.",
                         },
                     )
@@ -207,7 +215,6 @@ async def run_import(session: AsyncSession, settings: Settings, caller: Caller, 
                     ImportResult(index=index, external_ref=item.external_ref, outcome="error", problem=_problem(exc))
                 )
         results.extend(await _create(session, settings, caller, creates))
-        await session.commit()
     results.sort(key=lambda r: r.index)
     count = {
         outcome: sum(1 for r in results if r.outcome == outcome)
@@ -292,9 +299,7 @@ async def _update(
         return "unchanged"
     if "is_major" in changed and case.status != "filed":
         # Past filing, whether a decision is major decides the legal-review gate (CASE-4).
-        raise ProblemError(
-            409, "case.is_major_locked", "is_major can only change while the case is filed.", basis=["CASE-4"]
-        )
+        raise errors.IS_MAJOR_LOCKED("is_major can only change while the case is filed.", basis=["CASE-4"])
     before = {field: getattr(case, field) for field in changed}
     for field in changed:
         setattr(case, field, incoming[field])

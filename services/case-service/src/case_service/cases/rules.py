@@ -9,22 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 from enforcement_common.calendar import CalendarNotCovered, DayKind, due_date
+from enforcement_common.contracts.case import CaseCategory, CaseStatus
 
-Status = Literal[
-    "filed",
-    "investigating",
-    "reviewing",
-    "decided",
-    "served",
-    "executed",
-    "closed",
-    "archived",
-    "transferred",
-    "withdrawn",
-]
 Action = Literal[
     "investigation",
     "legal-review",
@@ -37,39 +26,16 @@ Action = Literal[
     "transfer",
     "withdrawal",
 ]
-Category = Literal["penalty", "license", "coercion", "inspection", "levy", "requisition"]
 
-STATUSES: tuple[Status, ...] = (
-    "filed",
-    "investigating",
-    "reviewing",
-    "decided",
-    "served",
-    "executed",
-    "closed",
-    "archived",
-    "transferred",
-    "withdrawn",
-)
-ACTIONS: tuple[Action, ...] = (
-    "investigation",
-    "legal-review",
-    "hearing",
-    "decision",
-    "service",
-    "execution",
-    "closure",
-    "archive",
-    "transfer",
-    "withdrawal",
-)
+STATUSES: tuple[CaseStatus, ...] = get_args(CaseStatus)
+ACTIONS: tuple[Action, ...] = get_args(Action)
 
 #: The lifecycle (CASE-2 立案 → 调查取证 → 审查决定 → 送达执行 → 结案 → 归档), as
 #: (action, from status) → to status. A legal review (法制审核) that returns the file
 #: sends it back to investigation; a hearing (听证) is recorded without a change of stage.
 #: Closure follows execution, or service when nothing is left to execute, or the
 #: investigation of an inspection that found nothing to decide.
-TRANSITIONS: dict[tuple[Action, Status], Status] = {
+TRANSITIONS: dict[tuple[Action, CaseStatus], CaseStatus] = {
     ("investigation", "filed"): "investigating",
     ("legal-review", "investigating"): "reviewing",
     ("hearing", "investigating"): "investigating",
@@ -93,10 +59,12 @@ TRANSITIONS: dict[tuple[Action, Status], Status] = {
 
 #: Transitions that only some categories have: an inspection (行政检查) that found
 #: nothing to decide is closed straight from its investigation.
-CATEGORY_ONLY: dict[tuple[Action, Status], frozenset[str]] = {("closure", "investigating"): frozenset({"inspection"})}
+CATEGORY_ONLY: dict[tuple[Action, CaseStatus], frozenset[str]] = {
+    ("closure", "investigating"): frozenset({"inspection"})
+}
 
 
-def next_status(action: Action, status: Status, category: str | None = None) -> Status | None:
+def next_status(action: Action, status: CaseStatus, category: str | None = None) -> CaseStatus | None:
     """The status after ``action``, or None when the action is out of order for this case."""
     only = CATEGORY_ONLY.get((action, status))
     if only is not None and category not in only:
@@ -104,11 +72,11 @@ def next_status(action: Action, status: Status, category: str | None = None) -> 
     return TRANSITIONS.get((action, status))
 
 
-def allowed_actions(status: Status, category: str | None = None) -> list[Action]:
+def allowed_actions(status: CaseStatus, category: str | None = None) -> list[Action]:
     return [action for action in ACTIONS if next_status(action, status, category) is not None]
 
 
-def legal_review_outcome(opinion: Literal["approved", "returned"]) -> Status:
+def legal_review_outcome(opinion: Literal["approved", "returned"]) -> CaseStatus:
     """法制审核: approved ⇒ reviewing (decision may follow); returned ⇒ back to investigating."""
     return "reviewing" if opinion == "approved" else "investigating"
 
@@ -130,7 +98,7 @@ class HandlerCheck:
 
 
 def check_handlers(
-    statuses: dict[str, str], category: Category, two_handler_categories: frozenset[str]
+    statuses: dict[str, str], category: CaseCategory, two_handler_categories: frozenset[str]
 ) -> HandlerCheck:
     """CASE-3: every handler holds an active certificate. CASE-9: two where the policy requires it."""
     unqualified = sorted(officer for officer, status in statuses.items() if status != "active")

@@ -2,20 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from case_service.cases.rules import Action, Category, Status
-
-#: Money as a decimal string with two places ("5000.00", CNY).
-Money = Annotated[
-    Decimal,
-    Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2),
-    PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["5000.00"]}, mode="serialization"),
-]
+from case_service.cases.rules import Action
+from enforcement_common.contracts import MoneyAmount as Money
+from enforcement_common.contracts.case import CaseCategory, CaseStatus
 
 
 class Party(BaseModel):
@@ -30,7 +23,7 @@ class Party(BaseModel):
 
 class CaseCreate(BaseModel):
     unit_id: uuid.UUID
-    category: Category
+    category: CaseCategory
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=5000)
     party: Party
@@ -62,7 +55,7 @@ class CaseRead(BaseModel):
     id: uuid.UUID
     case_no: str
     unit_id: uuid.UUID
-    category: Category
+    category: CaseCategory
     title: str
     summary: str
     party: Party
@@ -71,7 +64,7 @@ class CaseRead(BaseModel):
     is_major: bool
     filed_on: date
     external_ref: str | None
-    status: Status
+    status: CaseStatus
     allowed_actions: list[Action]
     legal_review_opinion: Literal["approved", "returned"] | None
     hearing_held_on: date | None

@@ -11,23 +11,44 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fastapi import Request
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import any_, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from case_service import errors
 from case_service.cases import rules
-from case_service.cases.schemas import CaseCreate, CaseRead, Deadline, Party, RemedyCreate, RemedyRead, RemedyUpdate
-from case_service.common import emit
+from case_service.cases.schemas import (
+    Archive,
+    CaseCreate,
+    CaseRead,
+    Closure,
+    Deadline,
+    Decision,
+    Execution,
+    Hearing,
+    InvestigationStart,
+    LegalReview,
+    Party,
+    RemedyCreate,
+    RemedyRead,
+    RemedyUpdate,
+    Service,
+    TimelineRead,
+    Transfer,
+    Withdrawal,
+)
 from case_service.config import Settings
+from case_service.events import emit
 from case_service.models import Case, CaseDeadline, LegalRemedy, Officer, TimelineEntry, Unit
-from case_service.officers.rules import ID_NUMBER_ROLES, mask_id_number
+from case_service.officers.rules import ID_NUMBER_ROLES, mask_id_number, mask_id_numbers
 from case_service.officers.service import status_of
 from enforcement_common.api.concurrency import check_if_match
+from enforcement_common.api.pagination import Page, PageParams, check_range, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, not_found, visible_units
+from enforcement_common.auth.scope import get_in_scope, list_in_scope, not_found, visible_units
 from enforcement_common.calendar import today
+from enforcement_common.contracts import EventData
 from enforcement_common.contracts.case import (
     CaseArchived,
     CaseClosed,
@@ -35,6 +56,7 @@ from enforcement_common.contracts.case import (
     CaseFiled,
     CaseLegalRemedyRecorded,
     CaseStageChanged,
+    CaseStatus,
     CaseTransferred,
 )
 
@@ -46,12 +68,30 @@ def handler_ids(case: Case) -> list[uuid.UUID]:
 
 
 async def read(session: AsyncSession, case: Case, caller: Caller | None) -> CaseRead:
-    deadlines = (
-        await session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case.id).order_by(CaseDeadline.due_on))
-    ).all()
+    """One case as the API shows it, with its deadlines and the actions now possible."""
+    [one] = await read_many(session, [case], caller)
+    return one
+
+
+async def read_many(session: AsyncSession, cases: Sequence[Case], caller: Caller | None) -> list[CaseRead]:
+    """Cases as the API shows them; the deadlines of all of them in one query."""
+    deadlines: dict[uuid.UUID, list[CaseDeadline]] = {case.id: [] for case in cases}
+    if cases:
+        rows = await session.scalars(
+            select(CaseDeadline)
+            .where(CaseDeadline.case_id.in_(list(deadlines)))
+            .order_by(CaseDeadline.case_id, CaseDeadline.due_on)
+        )
+        for deadline in rows:
+            deadlines[deadline.case_id].append(deadline)
     now = today()
+    sees_id_numbers = bool(caller and caller.roles & ID_NUMBER_ROLES)
+    return [_case_read(case, deadlines[case.id], now, sees_id_numbers) for case in cases]
+
+
+def _case_read(case: Case, deadlines: list[CaseDeadline], now: date, sees_id_numbers: bool) -> CaseRead:
     party = Party.model_validate(case.party)
-    if not (caller and caller.roles & ID_NUMBER_ROLES):
+    if not sees_id_numbers:
         party = party.model_copy(update={"id_number": mask_id_number(party.id_number)})
     return CaseRead(
         **{
@@ -71,6 +111,61 @@ async def read(session: AsyncSession, case: Case, caller: Caller | None) -> Case
             )
             for d in deadlines
         ],
+    )
+
+
+async def list_page(
+    session: AsyncSession,
+    caller: Caller,
+    page: PageParams,
+    *,
+    unit_id: uuid.UUID | None,
+    category: str | None,
+    status: str | None,
+    handler_id: uuid.UUID | None,
+    filed: tuple[date | None, date | None],
+    closed: tuple[date | None, date | None],
+    q: str | None,
+) -> Page[CaseRead]:
+    """Cases in the caller's scope, oldest filing first, with the list's filters."""
+    check_range("filed", *filed)
+    check_range("closed", *closed)
+    query = (
+        (await list_in_scope(session, caller, Case.unit_id))
+        .equal(Case.unit_id, unit_id)
+        .equal(Case.category, category)
+        .equal(Case.status, status)
+        .where(or_(Case.lead_handler_id == handler_id, handler_id == any_(Case.co_handler_ids)), given=handler_id)
+        .range(Case.filed_on, *filed, name="filed")
+        .range(Case.closed_on, *closed, name="closed")
+    )
+    if q:
+        query = query.where(
+            or_(
+                Case.title.contains(q, autoescape=True),
+                Case.case_no.contains(q, autoescape=True),
+                Case.party["name"].astext.contains(q, autoescape=True),
+            )
+        )
+    cases, cursor = await query.page(session, [Case.filed_on, Case.id], page)
+    return Page[CaseRead](items=await read_many(session, cases, caller), next_cursor=cursor)
+
+
+async def timeline(session: AsyncSession, caller: Caller, case_id: uuid.UUID, page: PageParams) -> Page[TimelineRead]:
+    """The whole-process record (全过程记录, CASE-5); ID numbers masked for roles without need."""
+    await get_visible(session, caller, case_id)
+    entries, cursor = await paginate(
+        session, select(TimelineEntry).where(TimelineEntry.case_id == case_id), [TimelineEntry.id], page
+    )
+    sees_id_numbers = bool(caller.roles & ID_NUMBER_ROLES)
+    return Page[TimelineRead](
+        items=[
+            TimelineRead.model_validate(e, from_attributes=True).model_copy(
+                update={"details": e.details if sees_id_numbers else mask_id_numbers(e.details)}
+            )
+            for e in entries
+        ],
+        next_cursor=cursor,
     )
 
 
@@ -141,9 +236,7 @@ def checked_handlers(
     ids = list(dict.fromkeys([lead, *co]))
     unknown = [str(i) for i in ids if i not in officers]
     if unknown:
-        raise ProblemError(
-            422,
-            "case.unknown_handler",
+        raise errors.UNKNOWN_HANDLER(
             f"Unknown officers: {', '.join(unknown)}.",
             errors=[
                 {
@@ -160,17 +253,13 @@ def checked_handlers(
         names = ", ".join(
             f"{officers[uuid.UUID(i)].name} ({status_of(officers[uuid.UUID(i)], on)})" for i in check.unqualified
         )
-        raise ProblemError(
-            422,
-            "case.handler_not_qualified",
+        raise errors.HANDLER_NOT_QUALIFIED(
             f"Handlers without a valid, unsuspended certificate: {names}.",
             basis=["CASE-3"],
             handlers=check.unqualified,
         )
     if check.too_few:
-        raise ProblemError(
-            422,
-            "case.too_few_handlers",
+        raise errors.TOO_FEW_HANDLERS(
             f"A {category} case needs at least {check.required} certified handlers; {check.qualified_count} given.",
             basis=["CASE-9"],
         )
@@ -218,16 +307,12 @@ def _check_filing(body: CaseCreate, context: _FilingContext, settings: Settings)
         raise not_found("unit")
     filed_on = body.filed_on or context.today
     if filed_on > context.today:
-        raise ProblemError(
-            422,
-            "case.filed_in_future",
+        raise errors.FILED_IN_FUTURE(
             "filed_on is after today.",
             errors=[{"loc": ["body", "filed_on"], "msg": "in the future", "type": "date"}],
         )
     if body.external_ref and (unit.id, body.external_ref) in context.taken_refs:
-        raise ProblemError(
-            409, "case.external_ref_taken", f"external_ref {body.external_ref} is already used in this unit."
-        )
+        raise errors.EXTERNAL_REF_TAKEN(f"external_ref {body.external_ref} is already used in this unit.")
     handlers = checked_handlers(
         context.officers, settings, body.category, body.lead_handler_id, body.co_handler_ids, filed_on
     )
@@ -329,14 +414,7 @@ async def file(session: AsyncSession, settings: Settings, caller: Caller, body: 
 
 
 async def get_visible(session: AsyncSession, caller: Caller, case_id: uuid.UUID, *, lock: bool = False) -> Case:
-    statement = select(Case).where(Case.id == case_id)
-    if lock:
-        statement = statement.with_for_update()
-    case = await session.scalar(statement)
-    if case is None:
-        raise not_found("case")
-    await ensure_in_scope(session, caller, case.unit_id, "case")
-    return case
+    return await get_in_scope(session, caller, Case, case_id, "case", lock=lock)
 
 
 #: Roles that act on any case of their scope; an ``officer`` acts on the cases they handle.
@@ -361,9 +439,7 @@ def _check_actor(caller: Caller, case: Case, action: str) -> None:
             403, "auth.forbidden", "The legal review (法制审核) is given by legal affairs.", basis=["CASE-4"]
         )
     if not caller.roles & SUPERVISING_ROLES and caller.officer_id not in handler_ids(case):
-        raise ProblemError(
-            403, "case.not_a_handler", "Only the case's handlers, legal affairs or the unit leader act on a case."
-        )
+        raise errors.NOT_A_HANDLER("Only the case's handlers, legal affairs or the unit leader act on a case.")
 
 
 async def _check_acting_handler(session: AsyncSession, caller: Caller, case: Case) -> None:
@@ -374,9 +450,7 @@ async def _check_acting_handler(session: AsyncSession, caller: Caller, case: Cas
     officer = await session.get(Officer, caller.officer_id)
     status = status_of(officer) if officer is not None else "uncertified"
     if status != "active":
-        raise ProblemError(
-            422,
-            "case.handler_not_qualified",
+        raise errors.HANDLER_NOT_QUALIFIED(
             f"You hold no valid, unsuspended certificate ({status}); another handler acts on this case.",
             basis=["CASE-3"],
             handlers=[str(caller.officer_id)],
@@ -388,9 +462,7 @@ def _check_dates_not_in_future(body: Any) -> None:
     for field in DATE_FIELDS:
         value = getattr(body, field, None)
         if value is not None and value > now:
-            raise ProblemError(
-                422,
-                "case.date_in_future",
+            raise errors.DATE_IN_FUTURE(
                 f"{field} is after today.",
                 errors=[{"loc": ["body", field], "msg": "in the future", "type": "date"}],
             )
@@ -398,9 +470,7 @@ def _check_dates_not_in_future(body: Any) -> None:
 
 def _not_before(later: date, earlier: date | None, field: str, what: str) -> None:
     if earlier is not None and later < earlier:
-        raise ProblemError(
-            422,
-            "case.date_out_of_order",
+        raise errors.DATE_OUT_OF_ORDER(
             f"{field} is before {what} ({earlier.isoformat()}).",
             errors=[{"loc": ["body", field], "msg": f"before {what}", "type": "date"}],
         )
@@ -414,128 +484,199 @@ async def _meet(session: AsyncSession, case: Case, kind: str, on: date) -> None:
         deadline.met_on = on
 
 
-async def act(
-    session: AsyncSession,
-    settings: Settings,
-    caller: Caller,
-    case_id: uuid.UUID,
-    action: rules.Action,
-    body: Any,
-    request: Request | None,
-) -> Case:
-    """Perform a lifecycle action; 409 with the allowed actions when it is out of order."""
+@dataclass
+class _Step:
+    """A lifecycle action under way: the locked case, its status before and the one it leads to."""
+
+    case: Case
+    action: rules.Action
+    before: CaseStatus
+    after: CaseStatus
+    details: dict[str, Any]
+
+
+async def _begin(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, action: rules.Action, body: Any, if_match: str | None
+) -> _Step:
+    """What every lifecycle action checks first: the case in scope (locked), the actor, If-Match,
+    dates, and the CASE-2 transition — 409 with the allowed actions when it is out of order."""
     case = await get_visible(session, caller, case_id, lock=True)
     _check_actor(caller, case, action)
     await _check_acting_handler(session, caller, case)
-    if request is not None:
-        check_if_match(request, case.version)
+    check_if_match(if_match, case.version)
     _check_dates_not_in_future(body)
     before = case.status
     after = rules.next_status(action, before, case.category)
     if after is None:
-        raise ProblemError(
-            409,
-            "case.invalid_transition",
+        raise errors.INVALID_TRANSITION(
             f"'{action}' is not possible while the case is {before}.",
             allowed_actions=rules.allowed_actions(before, case.category),
             status_now=before,
         )
-    events: list = []
     details = body.model_dump(mode="json", exclude_none=True) if body is not None else {}
-    today_ = today()
-    if action == "legal-review":
-        after = rules.legal_review_outcome(body.opinion)
-        case.legal_review_opinion = body.opinion
-    elif action == "hearing":
-        _not_before(body.held_on, case.filed_on, "held_on", "filing")
-        case.hearing_held_on = body.held_on
-    elif action == "decision":
-        if rules.decision_blocked_by_missing_legal_review(case.is_major, case.legal_review_opinion == "approved"):
-            raise ProblemError(
-                422,
-                "case.legal_review_required",
-                "A major decision needs an approved legal review (法制审核) first.",
-                basis=["CASE-4"],
-            )
-        _not_before(body.decided_on, case.filed_on, "decided_on", "filing")
-        case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
-        case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
-        await _meet(session, case, "decision", body.decided_on)
-        policy = settings.deadline_policy(case.category)
-        session.add(
-            CaseDeadline(
-                id=uuid.uuid4(),
-                case_id=case.id,
-                unit_id=case.unit_id,
-                kind="service",
-                due_on=rules.service_due(body.decided_on, policy),
-                basis=DEADLINE_BASIS["service"],
-            )
+    return _Step(case, action, before, after, details)
+
+
+async def _finish(session: AsyncSession, caller: Caller, step: _Step, *events: EventData) -> Case:
+    """Move the case to its new status, record the step (CASE-5) and emit its events."""
+    case = step.case
+    case.status = step.after
+    emitted = list(events)
+    if step.after != step.before:
+        emitted.insert(
+            0, CaseStageChanged(case_id=case.id, unit_id=case.unit_id, from_status=step.before, to_status=step.after)
         )
-        events.append(
-            CaseDecided(
-                case_id=case.id,
-                unit_id=case.unit_id,
-                case_no=case.case_no,
-                category=case.category,
-                decided_on=body.decided_on,
-                decision_type=body.decision_type,
-                fine_amount=body.fine_amount,
-                confiscation_amount=body.confiscation_amount,
-                hearing_held=case.hearing_held_on is not None,
-            )
-        )
-    elif action == "service":
-        _not_before(body.served_on, case.decided_on, "served_on", "the decision")
-        case.served_on, case.service_method = body.served_on, body.method
-        await _meet(session, case, "service", body.served_on)
-    elif action == "execution":
-        _not_before(body.executed_on, case.served_on, "executed_on", "service")
-        case.executed_on = body.executed_on
-    elif action == "closure":
-        _not_before(
-            body.closed_on, case.executed_on or case.served_on or case.filed_on, "closed_on", "the previous stage"
-        )
-        case.closed_on = body.closed_on
-        events.append(
-            CaseClosed(
-                case_id=case.id,
-                case_no=case.case_no,
-                unit_id=case.unit_id,
-                category=case.category,
-                lead_handler_id=case.lead_handler_id,
-                handler_ids=handler_ids(case),
-                filed_on=case.filed_on,
-                closed_on=body.closed_on,
-                fine_amount=case.fine_amount,
-                confiscation_amount=case.confiscation_amount,
-                hearing_held=case.hearing_held_on is not None,
-            )
-        )
-    elif action == "archive":
-        _not_before(body.archived_on, case.closed_on, "archived_on", "closure")
-        case.archived_on = body.archived_on
-        events.append(CaseArchived(case_id=case.id, unit_id=case.unit_id, archived_on=body.archived_on))
-    elif action == "transfer":
-        case.transferred_to, case.end_reason = body.to, body.reason
-        events.append(
-            CaseTransferred(
-                case_id=case.id,
-                unit_id=case.unit_id,
-                to=body.to,
-                reason=body.reason,
-                transferred_on=body.transferred_on or today_,
-            )
-        )
-    elif action == "withdrawal":
-        case.end_reason = body.reason
-    case.status = after
-    if after != before:
-        events.insert(0, CaseStageChanged(case_id=case.id, unit_id=case.unit_id, from_status=before, to_status=after))
-    await _timeline(session, case, caller, action, before, after, details)
+    await _timeline(session, case, caller, step.action, step.before, step.after, step.details)
     await session.flush()
-    await emit(session, *events)
+    await emit(session, *emitted)
     return case
+
+
+async def investigate(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: InvestigationStart, if_match: str | None
+) -> Case:
+    """调查取证: the investigation starts."""
+    step = await _begin(session, caller, case_id, "investigation", body, if_match)
+    return await _finish(session, caller, step)
+
+
+async def review_legally(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: LegalReview, if_match: str | None
+) -> Case:
+    """法制审核 (CASE-4): approved, the case may be decided; returned, it goes back to investigation."""
+    step = await _begin(session, caller, case_id, "legal-review", body, if_match)
+    step.after = rules.legal_review_outcome(body.opinion)
+    step.case.legal_review_opinion = body.opinion
+    return await _finish(session, caller, step)
+
+
+async def hear(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: Hearing, if_match: str | None) -> Case:
+    """听证 (CASE-7): a hearing held."""
+    step = await _begin(session, caller, case_id, "hearing", body, if_match)
+    _not_before(body.held_on, step.case.filed_on, "held_on", "filing")
+    step.case.hearing_held_on = body.held_on
+    return await _finish(session, caller, step)
+
+
+async def decide(
+    session: AsyncSession, settings: Settings, caller: Caller, case_id: uuid.UUID, body: Decision, if_match: str | None
+) -> Case:
+    """审查决定 (CASE-7): a major case needs an approved legal review first (CASE-4); the
+    decision deadline is met and the service deadline opens (CASE-9)."""
+    step = await _begin(session, caller, case_id, "decision", body, if_match)
+    case = step.case
+    if rules.decision_blocked_by_missing_legal_review(case.is_major, case.legal_review_opinion == "approved"):
+        raise errors.LEGAL_REVIEW_REQUIRED(
+            "A major decision needs an approved legal review (法制审核) first.",
+            basis=["CASE-4"],
+        )
+    _not_before(body.decided_on, case.filed_on, "decided_on", "filing")
+    case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
+    case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
+    await _meet(session, case, "decision", body.decided_on)
+    session.add(
+        CaseDeadline(
+            id=uuid.uuid4(),
+            case_id=case.id,
+            unit_id=case.unit_id,
+            kind="service",
+            due_on=rules.service_due(body.decided_on, settings.deadline_policy(case.category)),
+            basis=DEADLINE_BASIS["service"],
+        )
+    )
+    decided = CaseDecided(
+        case_id=case.id,
+        unit_id=case.unit_id,
+        case_no=case.case_no,
+        category=case.category,
+        decided_on=body.decided_on,
+        decision_type=body.decision_type,
+        fine_amount=body.fine_amount,
+        confiscation_amount=body.confiscation_amount,
+        hearing_held=case.hearing_held_on is not None,
+    )
+    return await _finish(session, caller, step, decided)
+
+
+async def serve(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: Service, if_match: str | None) -> Case:
+    """送达: the decision is served; the service deadline is met."""
+    step = await _begin(session, caller, case_id, "service", body, if_match)
+    case = step.case
+    _not_before(body.served_on, case.decided_on, "served_on", "the decision")
+    case.served_on, case.service_method = body.served_on, body.method
+    await _meet(session, case, "service", body.served_on)
+    return await _finish(session, caller, step)
+
+
+async def execute(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: Execution, if_match: str | None
+) -> Case:
+    """执行: the decision is executed."""
+    step = await _begin(session, caller, case_id, "execution", body, if_match)
+    _not_before(body.executed_on, step.case.served_on, "executed_on", "service")
+    step.case.executed_on = body.executed_on
+    return await _finish(session, caller, step)
+
+
+async def close(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: Closure, if_match: str | None) -> Case:
+    """结案: emits case.closed, from which review-service opens the self-review (REV-5)."""
+    step = await _begin(session, caller, case_id, "closure", body, if_match)
+    case = step.case
+    _not_before(body.closed_on, case.executed_on or case.served_on or case.filed_on, "closed_on", "the previous stage")
+    case.closed_on = body.closed_on
+    closed = CaseClosed(
+        case_id=case.id,
+        case_no=case.case_no,
+        unit_id=case.unit_id,
+        category=case.category,
+        lead_handler_id=case.lead_handler_id,
+        handler_ids=handler_ids(case),
+        filed_on=case.filed_on,
+        closed_on=body.closed_on,
+        fine_amount=case.fine_amount,
+        confiscation_amount=case.confiscation_amount,
+        hearing_held=case.hearing_held_on is not None,
+    )
+    return await _finish(session, caller, step, closed)
+
+
+async def archive(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: Archive, if_match: str | None
+) -> Case:
+    """归档: the file is archived."""
+    step = await _begin(session, caller, case_id, "archive", body, if_match)
+    case = step.case
+    _not_before(body.archived_on, case.closed_on, "archived_on", "closure")
+    case.archived_on = body.archived_on
+    return await _finish(
+        session, caller, step, CaseArchived(case_id=case.id, unit_id=case.unit_id, archived_on=body.archived_on)
+    )
+
+
+async def transfer(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: Transfer, if_match: str | None
+) -> Case:
+    """移送 (CASE-6): to the police or another agency."""
+    step = await _begin(session, caller, case_id, "transfer", body, if_match)
+    case = step.case
+    case.transferred_to, case.end_reason = body.to, body.reason
+    transferred = CaseTransferred(
+        case_id=case.id,
+        unit_id=case.unit_id,
+        to=body.to,
+        reason=body.reason,
+        transferred_on=body.transferred_on or today(),
+    )
+    return await _finish(session, caller, step, transferred)
+
+
+async def withdraw(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: Withdrawal, if_match: str | None
+) -> Case:
+    """撤销立案: the case is withdrawn."""
+    step = await _begin(session, caller, case_id, "withdrawal", body, if_match)
+    step.case.end_reason = body.reason
+    return await _finish(session, caller, step)
 
 
 # --- legal remedies (CASE-8) -------------------------------------------------------------------
@@ -543,15 +684,11 @@ async def act(
 
 def _check_remedy(status: str, result: str | None, concluded_on: date | None, filed_on: date) -> None:
     if status == "concluded" and (result is None or concluded_on is None):
-        raise ProblemError(
-            422, "case.remedy_incomplete", "A concluded remedy needs result and concluded_on.", basis=["CASE-8"]
-        )
+        raise errors.REMEDY_INCOMPLETE("A concluded remedy needs result and concluded_on.", basis=["CASE-8"])
     if status == "pending" and (result is not None or concluded_on is not None):
-        raise ProblemError(
-            422, "case.remedy_incomplete", "A pending remedy has no result or concluded_on yet.", basis=["CASE-8"]
-        )
+        raise errors.REMEDY_INCOMPLETE("A pending remedy has no result or concluded_on yet.", basis=["CASE-8"])
     if concluded_on is not None and concluded_on < filed_on:
-        raise ProblemError(422, "case.date_out_of_order", "concluded_on is before filed_on.")
+        raise errors.DATE_OUT_OF_ORDER("concluded_on is before filed_on.")
 
 
 def remedy_read(remedy: LegalRemedy) -> RemedyRead:
@@ -599,13 +736,13 @@ async def update_remedy(
     case_id: uuid.UUID,
     remedy_id: uuid.UUID,
     body: RemedyUpdate,
-    request: Request,
+    if_match: str | None,
 ) -> LegalRemedy:
     case = await get_visible(session, caller, case_id, lock=True)
     remedy = await session.get(LegalRemedy, remedy_id)
     if remedy is None or remedy.case_id != case.id:
         raise not_found("legal remedy")
-    check_if_match(request, remedy.version, required=True)
+    check_if_match(if_match, remedy.version, required=True)
     changes = body.model_dump(exclude_unset=True)
     merged = {"status": remedy.status, "result": remedy.result, "concluded_on": remedy.concluded_on, **changes}
     _check_remedy(merged["status"], merged["result"], merged["concluded_on"], remedy.filed_on)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-QualificationStatus = Literal["active", "suspended", "revoked", "uncertified"]
+from enforcement_common.contracts.case import QualificationStatus
+
 QualificationAction = Literal["suspend", "reinstate", "revoke"]
 
 #: Roles that need full ID-card numbers; everyone else reads them masked.

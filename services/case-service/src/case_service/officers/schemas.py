@@ -2,13 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from case_service.officers.rules import QualificationAction, QualificationStatus
-
-StaffType = Literal["established", "contract", "retired", "former"]  # INT-2
+from case_service.officers.rules import QualificationAction
+from enforcement_common.contracts.case import QualificationStatus, StaffType
 
 
 class Certificate(BaseModel):

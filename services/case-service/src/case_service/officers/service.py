@@ -1,4 +1,7 @@
-"""Officers: registration, updates, qualification changes and assessments, with their events."""
+"""Officers: registration, updates, qualification changes and assessments, with their events.
+
+Functions change state and add events to the outbox; the entry point (route or consumer)
+owns the transaction and commits."""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from datetime import date
 from sqlalchemy import any_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from case_service.common import emit
+from case_service import errors
+from case_service.events import emit
 from case_service.models import Assessment, Officer, Training, Unit
 from case_service.officers import rules
 from case_service.officers.schemas import (
@@ -20,11 +24,14 @@ from case_service.officers.schemas import (
     OfficerUpdate,
     QualificationChange,
 )
-from enforcement_common.api.problems import ProblemError
+from enforcement_common.api.concurrency import check_if_match
+from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, not_found
+from enforcement_common.auth.scope import get_in_scope, list_in_scope
 from enforcement_common.calendar import today
+from enforcement_common.contracts.accountability import SanctionImposed
 from enforcement_common.contracts.case import OfficerQualificationChanged, OfficerRegistered, OfficerUpdated
+from enforcement_common.contracts.review import ReviewOfficerSanctioned
 
 
 def status_of(officer: Officer, on: date | None = None) -> rules.QualificationStatus:
@@ -83,13 +90,11 @@ def _apply_certificate(officer: Officer, certificate: Certificate | None) -> Non
 async def _certificate_taken(session: AsyncSession, number: str, officer_id: uuid.UUID | None = None) -> None:
     other = await session.scalar(select(Officer.id).where(Officer.certificate_number == number))
     if other is not None and other != officer_id:
-        raise ProblemError(409, "officer.certificate_taken", f"Certificate {number} belongs to another officer.")
+        raise errors.CERTIFICATE_TAKEN(f"Certificate {number} belongs to another officer.")
 
 
 async def register(session: AsyncSession, caller: Caller, body: OfficerCreate) -> OfficerRead:
-    if await session.get(Unit, body.unit_id) is None:
-        raise not_found("unit")
-    await ensure_in_scope(session, caller, body.unit_id, "unit")
+    await get_in_scope(session, caller, Unit, body.unit_id, "unit", unit_attr="id")
     if body.certificate:
         await _certificate_taken(session, body.certificate.number)
     officer = Officer(
@@ -100,19 +105,49 @@ async def register(session: AsyncSession, caller: Caller, body: OfficerCreate) -
     session.add(officer)
     await session.flush()
     await emit(session, OfficerRegistered(**_event_fields(officer)))
-    await session.commit()
     return read(officer, caller)
 
 
-async def get_visible(session: AsyncSession, caller: Caller, officer_id: uuid.UUID) -> Officer:
-    officer = await session.get(Officer, officer_id)
-    if officer is None:
-        raise not_found("officer")
-    await ensure_in_scope(session, caller, officer.unit_id, "officer")
-    return officer
+async def get(session: AsyncSession, caller: Caller, officer_id: uuid.UUID) -> Officer:
+    return await get_in_scope(session, caller, Officer, officer_id, "officer")
 
 
-async def update(session: AsyncSession, caller: Caller, officer: Officer, body: OfficerUpdate) -> OfficerRead:
+async def list_page(
+    session: AsyncSession,
+    caller: Caller,
+    page: PageParams,
+    *,
+    unit_id: uuid.UUID | None,
+    staff_type: str | None,
+    qualification_status: str | None,
+    q: str | None,
+) -> Page[OfficerRead]:
+    query = (
+        (await list_in_scope(session, caller, Officer.unit_id))
+        .equal(Officer.unit_id, unit_id)
+        .equal(Officer.staff_type, staff_type)
+        .where(Officer.name.contains(q or "", autoescape=True), given=q or None)
+    )
+    keys = [Officer.created_at, Officer.id]
+    if qualification_status is None:
+        officers, cursor = await query.page(session, keys, page)
+        return Page[OfficerRead](items=[read(o, caller) for o in officers], next_cursor=cursor)
+    # The status depends on today's date: filter after reading, page by page.
+    items: list[OfficerRead] = []
+    cursor = page.cursor
+    while len(items) < page.limit:
+        batch, cursor = await query.page(session, keys, page.model_copy(update={"cursor": cursor}))
+        items += [o for o in (read(x, caller) for x in batch) if o.qualification_status == qualification_status]
+        if cursor is None:
+            break
+    return Page[OfficerRead](items=items, next_cursor=cursor)
+
+
+async def update(
+    session: AsyncSession, caller: Caller, officer_id: uuid.UUID, body: OfficerUpdate, if_match: str | None
+) -> OfficerRead:
+    officer = await get(session, caller, officer_id)
+    check_if_match(if_match, officer.version, required=True)
     status_before = officer.reported_status or status_of(officer)
     changes = body.model_dump(exclude_unset=True, exclude={"certificate"})
     for field, value in changes.items():
@@ -138,13 +173,21 @@ async def update(session: AsyncSession, caller: Caller, officer: Officer, body: 
             )
         )
     await emit(session, *events)
-    await session.commit()
     return read(officer, caller)
 
 
 async def change_qualification(
-    session: AsyncSession, officer: Officer, change: QualificationChange, *, commit: bool = True
-) -> bool:
+    session: AsyncSession, caller: Caller, officer_id: uuid.UUID, change: QualificationChange, if_match: str | None
+) -> OfficerRead:
+    """Suspend, reinstate or revoke at an authority's request; 409 when already there."""
+    officer = await get(session, caller, officer_id)
+    check_if_match(if_match, officer.version)
+    if not await apply_qualification_change(session, officer, change):
+        raise errors.INVALID_QUALIFICATION_ACTION(f"The officer is already where '{change.action}' leads.")
+    return read(officer, caller)
+
+
+async def apply_qualification_change(session: AsyncSession, officer: Officer, change: QualificationChange) -> bool:
     """Suspend, reinstate or revoke; returns False when the officer is already in that state.
 
     Reinstating after a REV-8 suspension needs a training attended and a passed
@@ -153,9 +196,7 @@ async def change_qualification(
     if not rules.action_allowed(change.action, officer.restriction):
         if rules.restriction_after(change.action) == officer.restriction:
             return False
-        raise ProblemError(
-            409,
-            "officer.invalid_qualification_action",
+        raise errors.INVALID_QUALIFICATION_ACTION(
             f"Cannot {change.action} an officer whose certificate is {status_of(officer)}.",
         )
     effective_on = change.effective_on or today()
@@ -174,9 +215,7 @@ async def change_qualification(
         if not rules.reinstatement_requirements_met(
             suspended_on, [(start, end) for start, end in trainings], list(passed), today()
         ):
-            raise ProblemError(
-                422,
-                "officer.reinstatement_requirements_unmet",
+            raise errors.REINSTATEMENT_REQUIREMENTS_UNMET(
                 f"Suspended on {suspended_on.isoformat()} under REV-8: reinstatement needs a training attended "
                 "and a passed assessment recorded after that date.",
                 basis=["REV-8"],
@@ -201,20 +240,78 @@ async def change_qualification(
             effective_on=effective_on,
         ),
     )
-    if commit:
-        await session.commit()
     return True
 
 
-async def record_assessment(session: AsyncSession, officer: Officer, body: AssessmentCreate) -> AssessmentRead:
+async def record_assessment(
+    session: AsyncSession, caller: Caller, officer_id: uuid.UUID, body: AssessmentCreate
+) -> AssessmentRead:
+    officer = await get(session, caller, officer_id)
     if body.assessed_on > today():
-        raise ProblemError(
-            422,
-            "officer.assessment_in_future",
+        raise errors.ASSESSMENT_IN_FUTURE(
             "assessed_on is after today: an assessment is recorded once it took place.",
             errors=[{"loc": ["body", "assessed_on"], "msg": "in the future", "type": "date"}],
         )
     assessment = Assessment(id=uuid.uuid4(), officer_id=officer.id, **body.model_dump())
     session.add(assessment)
-    await session.commit()
+    await session.flush()
     return AssessmentRead(id=assessment.id, officer_id=officer.id, **body.model_dump())
+
+
+# --- sanctions decided elsewhere (consumers.sanctions) ------------------------------------------
+
+
+async def _locked(session: AsyncSession, officer_id: uuid.UUID) -> Officer | None:
+    return await session.scalar(select(Officer).where(Officer.id == officer_id).with_for_update())
+
+
+async def suspend_after_review(session: AsyncSession, data: ReviewOfficerSanctioned) -> None:
+    """REV-8: a suspension announced by review-service suspends the officer (once)."""
+    if data.level != "suspension":
+        return  # criticism and no_commendation do not touch the certificate
+    officer = await _locked(session, data.officer_id)
+    if officer is None:
+        return
+    if officer.restriction != "none":
+        # Already suspended for another reason: reinstatement now needs REV-8's conditions too,
+        # counted from this sanction — training and assessment before it do not count.
+        _add_basis(officer, "REV-8")
+        officer.restricted_on = max(filter(None, [officer.restricted_on, today()]))
+        return
+    await apply_qualification_change(
+        session,
+        officer,
+        QualificationChange(
+            action="suspend",
+            reason=f"{data.year} 年度案卷评查不合格 {data.unqualified_count} 件（主办 {data.lead_cases} 件）",
+            basis=list(dict.fromkeys(["REV-8", *data.basis])),
+        ),
+    )
+
+
+async def apply_accountability_sanction(session: AsyncSession, data: SanctionImposed) -> None:
+    """ERR-11: ``remove_from_post`` revokes, ``suspend_enforcement`` suspends (once each)."""
+    officer = await _locked(session, data.officer_id)
+    if officer is None:
+        return
+    reason = f"错案责任追究 {data.error_case_id}"
+    if "remove_from_post" in data.sanctions and officer.restriction != "revoked":
+        await apply_qualification_change(
+            session,
+            officer,
+            QualificationChange(action="revoke", reason=reason, basis=["ERR-11"], effective_on=data.effective_on),
+        )
+    elif "suspend_enforcement" in data.sanctions and officer.restriction == "suspended":
+        _add_basis(officer, "ERR-11")
+    elif "suspend_enforcement" in data.sanctions and officer.restriction == "none":
+        await apply_qualification_change(
+            session,
+            officer,
+            QualificationChange(action="suspend", reason=reason, basis=["ERR-11"], effective_on=data.effective_on),
+        )
+
+
+def _add_basis(officer: Officer, basis: str) -> None:
+    """A second, concurrent reason for the same suspension is kept, not dropped."""
+    if basis not in (officer.restriction_basis or []):
+        officer.restriction_basis = [*(officer.restriction_basis or []), basis]

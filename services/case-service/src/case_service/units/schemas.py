@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-UnitKind = Literal["county", "township", "department", "bureau", "section", "detachment"]
+from enforcement_common.contracts.case import UnitKind
 
 
 class UnitCreate(BaseModel):

@@ -9,9 +9,13 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement_common.api.pagination import Page, PageParams
+from enforcement_common.auth.jwt import Caller
+from enforcement_common.auth.scope import list_in_scope
 from enforcement_common.contracts.review import ReviewOfficerSanctioned
 from review_service import rules
-from review_service.common import emit
+from review_service.assessments.schemas import AssessmentRead
+from review_service.events import emit
 from review_service.models import AnnualAssessment
 
 
@@ -84,3 +88,34 @@ async def add_unqualified(
         assessment.unqualified_case_ids = [*assessment.unqualified_case_ids, case_id]
         await session.flush()
         await _reassess(session, assessment, above_ten, new_unqualified=True)
+
+
+def read(assessment: AnnualAssessment) -> AssessmentRead:
+    return AssessmentRead(
+        officer_id=assessment.officer_id,
+        year=assessment.year,
+        unit_id=assessment.unit_id,
+        lead_cases=len(assessment.lead_case_ids),
+        unqualified_count=len(assessment.unqualified_case_ids),
+        consequence=assessment.consequence,
+        announced=list(assessment.sanctioned_levels),
+    )
+
+
+async def list_page(
+    session: AsyncSession,
+    caller: Caller,
+    page: PageParams,
+    *,
+    year: int | None,
+    officer_id: uuid.UUID | None,
+    unit_id: uuid.UUID | None,
+) -> Page[AssessmentRead]:
+    query = (
+        (await list_in_scope(session, caller, AnnualAssessment.unit_id))
+        .equal(AnnualAssessment.year, year)
+        .equal(AnnualAssessment.officer_id, officer_id)
+        .equal(AnnualAssessment.unit_id, unit_id)
+    )
+    items, cursor = await query.page(session, [AnnualAssessment.year, AnnualAssessment.officer_id], page)
+    return Page[AssessmentRead](items=[read(a) for a in items], next_cursor=cursor)

@@ -1,20 +1,15 @@
-"""Shared plumbing of case-service's routes: sessions, roles, the timeline, event emission."""
+"""What case-service's routes declare: who may call them, the settings, the conflicts they document."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_common.api.routing import COMMON_RESPONSES, NOT_FOUND, SessionDep, problem
+from case_service.config import Settings
+from enforcement_common.api.routing import app_settings, problem
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.contracts import EventData
-from enforcement_common.events import add_events
-
-SERVICE = "case-service"
-
 
 AnyCaller = Annotated[Caller, Depends(require_roles())]
 AdminCaller = Annotated[Caller, Depends(require_roles("admin"))]
@@ -25,16 +20,10 @@ CaseActor = Annotated[Caller, Depends(require_roles("officer", "legal_affairs", 
 LegalAffairs = Annotated[Caller, Depends(require_roles("legal_affairs"))]
 Platform = Annotated[Caller, Depends(require_roles("platform"))]
 
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 CONFLICTS = {
     409: problem("Out of order (allowed_actions lists what is possible)"),
     412: problem("Changed since read (If-Match)"),
     428: problem("If-Match required"),
 }
-
-
-__all__ = ["COMMON_RESPONSES", "NOT_FOUND", "SessionDep", "problem"]
-
-
-async def emit(session: AsyncSession, *events: EventData) -> None:
-    await add_events(session, events, source=SERVICE)

@@ -1,0 +1,196 @@
+"""Reviews (评查): recorded and scored (REV-13, REV-14), graded (REV-15), signed and, with
+both signatures, completed — the lead handler notified in writing (REV-7), the result
+emitted and an unqualified self-review counted for the year (REV-8). REV-12 refuses a
+review of a file under reconsideration or litigation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enforcement_common.api.concurrency import check_if_match
+from enforcement_common.api.pagination import Page, PageParams
+from enforcement_common.api.problems import ProblemError
+from enforcement_common.auth.jwt import Caller
+from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope
+from enforcement_common.contracts.review import ReviewCompleted, ReviewFailed
+from review_service import errors, rules
+from review_service.assessments import service as assessments
+from review_service.config import Settings
+from review_service.events import emit
+from review_service.models import CaseView, ExcludingRemedy, Notification, Obligation, Review
+from review_service.reviews.schemas import NotificationRead, ReviewCreate, ReviewRead, Signature
+
+#: REV-7: who may sign as what.
+SIGNER_ROLES = {"legal_affairs_head": "legal_affairs", "reviewed_unit_head": "unit_leader"}
+
+
+def read(review: Review) -> ReviewRead:
+    return ReviewRead(
+        **{f: getattr(review, f) for f in ReviewRead.model_fields if f not in {"basis"}},
+        basis=["REV-13", "REV-14", "REV-15"] + (["REV-7"] if review.status == "completed" else []),
+    )
+
+
+async def get(session: AsyncSession, caller: Caller, review_id: uuid.UUID, *, lock: bool = False) -> Review:
+    return await get_in_scope(session, caller, Review, review_id, "review", lock=lock)
+
+
+async def list_page(
+    session: AsyncSession, caller: Caller, page: PageParams, *, case_id: uuid.UUID | None, grade: str | None
+) -> Page[ReviewRead]:
+    query = (
+        (await list_in_scope(session, caller, Review.unit_id)).equal(Review.case_id, case_id).equal(Review.grade, grade)
+    )
+    items, cursor = await query.page(session, [Review.created_at, Review.id], page)
+    return Page[ReviewRead](items=[read(r) for r in items], next_cursor=cursor)
+
+
+async def refuse_excluded(session: AsyncSession, case_id: uuid.UUID, obligation: Obligation | None) -> None:
+    """REV-12 (其案卷不再评查): a case under reconsideration or litigation is not reviewed — also
+    when the remedy came after its self-review, which stands, but no further review is made."""
+    reason = obligation.exclusion_reason if obligation is not None and obligation.status == "excluded" else None
+    if reason is None:
+        remedy = await session.scalar(select(ExcludingRemedy.kind).where(ExcludingRemedy.case_id == case_id))
+        reason = rules.EXCLUDING_REMEDIES.get(remedy) if remedy else None
+    if reason is not None:
+        raise errors.CASE_EXCLUDED(f"The case is under {reason}: it is not reviewed.", basis=["REV-12"])
+
+
+async def _refuse_second_self_review(session: AsyncSession, case_id: uuid.UUID, obligation: Obligation | None) -> None:
+    if obligation is not None and obligation.status == "reviewed":
+        raise errors.ALREADY_REVIEWED("The self-review of this case is complete.")
+    open_self = await session.scalar(
+        select(Review.id).where(Review.case_id == case_id, Review.kind == "self", Review.status != "completed")
+    )
+    if open_self is not None:
+        raise errors.SELF_REVIEW_OPEN(f"A self-review of this case awaits signatures: {open_self}.")
+
+
+async def record(session: AsyncSession, settings: Settings, caller: Caller, body: ReviewCreate) -> Review:
+    """Record a review of a closed case's file: scored (REV-13, REV-14) and graded (REV-15)."""
+    case = await session.get(CaseView, body.case_id)
+    if case is None or case.closed_on is None:
+        raise ProblemError(404, "resource.not_found", "No closed case with this id is known here yet.")
+    await ensure_in_scope(session, caller, case.unit_id, "case")
+    obligation = await session.scalar(select(Obligation).where(Obligation.case_id == case.case_id).with_for_update())
+    await refuse_excluded(session, case.case_id, obligation)  # REV-12, whatever the kind of review
+    if body.kind == "self":
+        await _refuse_second_self_review(session, case.case_id, obligation)
+    basic = body.basic.model_dump()
+    deductions = {stage: getattr(body.general, stage).deduction for stage in rules.GENERAL_STAGES}
+    points = rules.score(basic, deductions)
+    review = Review(
+        id=uuid.uuid4(),
+        case_id=case.case_id,
+        unit_id=case.unit_id,
+        kind=body.kind,
+        reviewer_ids=body.reviewer_ids,
+        basic=basic,
+        general=body.general.model_dump(),
+        problems=body.problems,
+        score=points,
+        grade=rules.grade(points, all(basic.values()), settings.grade_bands),
+        status="awaiting_signatures",
+        signatures={},
+    )
+    session.add(review)
+    await session.flush()
+    return review
+
+
+def _check_signer(caller: Caller, review: Review, role: str) -> None:
+    """REV-7: each head signs with their own role, the reviewed unit's head being that unit's
+    own, and the two signatures come from two people."""
+    if SIGNER_ROLES[role] not in caller.roles:
+        raise ProblemError(403, "auth.forbidden", f"{role} signs with the role {SIGNER_ROLES[role]}.", basis=["REV-7"])
+    if role == "reviewed_unit_head" and caller.unit_id != review.unit_id:
+        # 被评查执法机构负责人: the head of the reviewed unit itself, not of a unit above it.
+        raise errors.NOT_THE_REVIEWED_UNIT(
+            "The reviewed unit's own head signs as reviewed_unit_head.",
+            basis=["REV-7"],
+        )
+    if role in review.signatures:
+        raise errors.ALREADY_SIGNED(f"{role} has signed already.")
+    if any(signature["by"] == caller.sub for signature in review.signatures.values()):
+        raise errors.SAME_SIGNER("The two signatures must come from two people.", basis=["REV-7"])
+
+
+async def sign(
+    session: AsyncSession,
+    settings: Settings,
+    caller: Caller,
+    review_id: uuid.UUID,
+    body: Signature,
+    if_match: str | None,
+) -> Review:
+    """Sign as legal-affairs head or reviewed unit head; the second signature completes the review."""
+    review = await get(session, caller, review_id, lock=True)
+    check_if_match(if_match, review.version)
+    if review.status == "completed":
+        raise errors.ALREADY_COMPLETED("The review is complete.")
+    _check_signer(caller, review, body.role)
+    obligation = await session.scalar(select(Obligation).where(Obligation.case_id == review.case_id))
+    await refuse_excluded(session, review.case_id, obligation)
+    review.signatures = {
+        **review.signatures,
+        body.role: {"by": caller.sub, "name": caller.name, "at": datetime.now(UTC).isoformat()},
+    }
+    if len(review.signatures) == 2:
+        await complete(session, review, settings.above_ten_lead_cases)
+    await session.flush()
+    return review
+
+
+async def complete(session: AsyncSession, review: Review, above_ten: str) -> None:
+    """Both signatures: complete, notify the lead handler in writing, emit, and count a failure (REV-7, REV-8)."""
+    case = await session.get(CaseView, review.case_id)
+    review.status, review.completed_at = "completed", datetime.now(UTC)
+    session.add(
+        Notification(
+            id=uuid.uuid4(),
+            review_id=review.id,
+            officer_id=case.lead_handler_id,
+            case_id=case.case_id,
+            unit_id=case.unit_id,
+            grade=review.grade,
+            score=review.score,
+            problems=review.problems,
+        )
+    )
+    if review.kind == "self":
+        obligation = await session.scalar(select(Obligation).where(Obligation.case_id == case.case_id))
+        if obligation is not None and obligation.status in ("pending", "submitted"):
+            obligation.status = "reviewed"
+    fields = {
+        "review_id": review.id,
+        "case_id": case.case_id,
+        "unit_id": case.unit_id,
+        "kind": review.kind,
+        "grade": review.grade,
+        "score": review.score,
+        "lead_handler_id": case.lead_handler_id,
+        "handler_ids": case.handler_ids,
+    }
+    await session.flush()
+    await emit(session, ReviewCompleted(**fields))
+    if review.grade == "unqualified":
+        await emit(session, ReviewFailed(**fields))
+        if review.kind == "self":  # REV-8 counts the unit's own review of the file
+            await assessments.add_unqualified(
+                session, case.lead_handler_id, case.unit_id, case.closed_on.year, case.case_id, above_ten
+            )
+
+
+async def list_notifications(
+    session: AsyncSession, caller: Caller, page: PageParams, *, officer_id: uuid.UUID | None
+) -> Page[NotificationRead]:
+    """Written result notices to lead handlers (REV-7)."""
+    query = (await list_in_scope(session, caller, Notification.unit_id)).equal(Notification.officer_id, officer_id)
+    items, cursor = await query.page(session, [Notification.created_at, Notification.id], page)
+    return Page[NotificationRead](
+        items=[NotificationRead.model_validate(n, from_attributes=True) for n in items], next_cursor=cursor
+    )
