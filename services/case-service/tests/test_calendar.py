@@ -4,7 +4,6 @@ published — without a restart."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from sqlalchemy import text
@@ -67,13 +66,24 @@ async def test_CASE_9_a_deadline_awaiting_the_calendar_is_counted_when_its_year_
     counts it at once, in the running service (no restart, no hourly wait)."""
     import httpx
 
-    long_service = json.dumps({"penalty": {"service_days": 60}})  # 60 working days: into next year
-    app = app_builder(database, deadline_policy_json=long_service)
+    app = app_builder(database)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://case.test") as client,
     ):
         world = await make_world(client)
+        long_service = {"deadlines": {"penalty": {"decision_days": 90, "service_days": 60}}}  # into next year
+        policy = await client.post(
+            "/api/v1/policies",
+            json={
+                "issuer_unit_id": world.units["XC"],
+                "effective_from": today().isoformat(),
+                "values": long_service,
+                "source": {"title": "某县送达期限（测试）"},
+            },
+            headers=as_headers("justice_bureau", unit=world.units["XC"]),
+        )
+        assert policy.status_code == 201, policy.text
         case = (await world.file()).json()
         await world.act(case["id"], "investigation")
         decision = {

@@ -4,7 +4,6 @@ the lifecycle state machine, scope, numbering, remedies and the emitted events."
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from datetime import date, timedelta
 
@@ -82,21 +81,33 @@ async def test_CASE_9_decision_and_service_deadlines(world) -> None:
 
 
 async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for_it(
-    database, app_builder, make_world
+    database, app_builder, make_world, as_headers
 ) -> None:
     """Working days of a year whose holiday schedule is not published cannot be counted: the
     decision is recorded all the same, its service deadline awaits the calendar (no invented
     date, no overdue event), and its day is counted once the calendar covers it."""
     from case_service.cases.deadlines import count_awaited_days, scanner
-    from case_service.config import Settings
+    from enforcement_common.calendar import calendar_in_use
 
-    beyond = json.dumps({"penalty": {"service_days": 2000}})  # working days far past any published calendar
-    app = app_builder(database, deadline_policy_json=beyond)
+    app = app_builder(database)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://case.test") as client,
     ):
         world = await make_world(client)
+        # The county's policy: working days far past any published calendar.
+        beyond = {"deadlines": {"penalty": {"decision_days": 90, "service_days": 2000}}}
+        policy = await client.post(
+            "/api/v1/policies",
+            json={
+                "issuer_unit_id": world.units["XC"],
+                "effective_from": today().isoformat(),
+                "values": beyond,
+                "source": {"title": "某县行政处罚期限规定（测试）"},
+            },
+            headers=as_headers("justice_bureau", unit=world.units["XC"]),
+        )
+        assert policy.status_code == 201, policy.text
         case = (await world.file()).json()
         await world.act(case["id"], "investigation")
         decision = {
@@ -109,16 +120,20 @@ async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for
         assert decided.status_code == 200, decided.text
         service = {d["kind"]: d for d in decided.json()["deadlines"]}["service"]
         assert service == {
-            "kind": "service", "due_on": None, "status": "awaiting_calendar", "met_on": None, "basis": ["CASE-9"]
+            "kind": "service", "due_on": None, "status": "awaiting_calendar", "met_on": None, "basis": ["CASE-9"],
+            "policy_id": policy.json()["id"],
         }  # fmt: skip
         assert await scanner(60).scan_once(app.state.sessions) == 0
         assert await count_awaited_days(app.state.sessions, app.state.settings) == 0, "still not countable"
-        # The calendar now covers the period (stood in for by a policy whose days it covers).
-        covered = Settings(**{**app.state.settings.model_dump(), "deadline_policy_json": ""})
-        assert await count_awaited_days(app.state.sessions, covered) == 1
+        # The calendar now covers the period: the coming years are published (test schedules).
+        for year in range(today().year + 1, today().year + 10):
+            schedule = {"holidays": [], "adjusted_working_days": [], "source": f"{year}（测试年）"}
+            published = await client.put(f"/api/v1/calendar/{year}", json=schedule, headers=as_headers("admin"))
+            assert published.status_code == 200, published.text
         read = (await client.get(f"/api/v1/cases/{case['id']}", headers=world.as_officer("T1"))).json()
         service = {d["kind"]: d for d in read["deadlines"]}["service"]
-        expected = rules.service_due(today(), rules.DEFAULT_DEADLINES["penalty"])
+        with calendar_in_use(app.state.calendar):
+            expected = rules.service_due(today(), rules.DeadlinePolicy(90, "calendar", 2000, "working"))
         assert service["due_on"] == expected.isoformat() and service["status"] == "open"
 
 

@@ -43,12 +43,14 @@ from enforcement_common.calendar import today
 __all__ = [
     "PolicyCatalogue",
     "PolicyDefault",
+    "PolicyResolver",
     "PolicySource",
     "ResolvedPolicy",
     "policy_router",
     "policy_versions",
     "resolve",
     "store_defaults",
+    "version_values",
 ]
 
 V = TypeVar("V", bound=BaseModel)
@@ -188,6 +190,29 @@ async def resolve(
         effective_from=row.effective_from,
         values=catalogue.values_model.model_validate(row.values),
     )
+
+
+async def version_values(session: AsyncSession, catalogue: PolicyCatalogue[V], policy_id: uuid.UUID) -> V:
+    """The values of one stored version (a determination made under it is redone under it)."""
+    values = await session.scalar(select(policy_versions.c["values"]).where(policy_versions.c.id == policy_id))
+    if values is None:
+        raise LookupError(f"no policy version {policy_id}")
+    return catalogue.values_model.model_validate(values)
+
+
+class PolicyResolver(Generic[V]):
+    """:func:`resolve` with the answers kept, for a batch of facts (one query per unit and date)."""
+
+    def __init__(self, session: AsyncSession, catalogue: PolicyCatalogue[V]) -> None:
+        self.session = session
+        self.catalogue = catalogue
+        self._known: dict[tuple[uuid.UUID | None, date], ResolvedPolicy[V]] = {}
+
+    async def __call__(self, unit_id: uuid.UUID | None, on: date) -> ResolvedPolicy[V]:
+        key = (unit_id, on)
+        if key not in self._known:
+            self._known[key] = await resolve(self.session, self.catalogue, unit_id, on)
+        return self._known[key]
 
 
 def policy_router(catalogue: PolicyCatalogue[V]) -> ServiceRouter:

@@ -12,6 +12,7 @@ from case_service.config import Settings
 from case_service.consumers import sanctions
 from case_service.officers import deadlines as certificate_deadlines
 from case_service.officers.routes import router as officers_router
+from case_service.policy import CASE_POLICIES
 from case_service.trainings.routes import router as trainings_router
 from case_service.units.routes import router as units_router
 from enforcement_common.app import ConsumerSpec, PeriodicJob, create_service_app
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Last days that waited for a holiday calendar: counted once a calendar update covers them.
         periodic=[PeriodicJob("deadline-days", 3600, _count_awaited_days)],
         errors=errors.CATALOGUE,
+        policies=CASE_POLICIES,
         openapi_models=[CaseImportItem],
     )
 

@@ -166,6 +166,8 @@ class CaseDeadline(Base):
     due_on: Mapped[date | None] = mapped_column(Date)
     met_on: Mapped[date | None] = mapped_column(Date)
     basis: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    #: The policy version whose period set this deadline (CONTRACT.md "deadlines").
+    policy_id: Mapped[uuid.UUID | None] = mapped_column()
     overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

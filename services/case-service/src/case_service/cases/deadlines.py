@@ -10,8 +10,10 @@ from case_service.cases import rules
 from case_service.config import Settings
 from case_service.events import SERVICE
 from case_service.models import Case, CaseDeadline
+from case_service.policy import CASE_POLICIES
 from enforcement_common.contracts.case import CaseDeadlineOverdue
 from enforcement_common.events import OverdueScanner
+from enforcement_common.policies import resolve, version_values
 
 
 def overdue_event(deadline: CaseDeadline) -> CaseDeadlineOverdue:
@@ -61,10 +63,17 @@ async def count_awaited_in(session: AsyncSession, settings: Settings) -> int:
         )
     ).all()
     for deadline, case in rows:
-        policy = settings.deadline_policy(case.category)
+        # Under the policy version that set the deadline (the one in force on its fact's date).
+        if deadline.policy_id is not None:
+            values = await version_values(session, CASE_POLICIES, deadline.policy_id)
+        else:  # set before deadlines named their policy
+            fact_on = case.filed_on if deadline.kind == "decision" else case.decided_on or case.filed_on
+            resolved = await resolve(session, CASE_POLICIES, case.unit_id, fact_on)
+            deadline.policy_id, values = resolved.policy_id, resolved.values
+        period = values.deadline(case.category)
         if deadline.kind == "decision":
-            deadline.due_on = rules.decision_due(case.filed_on, policy)
+            deadline.due_on = rules.decision_due(case.filed_on, period)
         elif case.decided_on is not None:
-            deadline.due_on = rules.service_due(case.decided_on, policy)
+            deadline.due_on = rules.service_due(case.decided_on, period)
         filled += deadline.due_on is not None
     return filled

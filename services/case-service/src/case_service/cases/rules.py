@@ -97,15 +97,25 @@ class HandlerCheck:
         return self.qualified_count < self.required
 
 
+#: 行政处罚法 第四十二条 (penalties) and 行政强制法 第十八条 (coercive measures): two officers —
+#: the platform default of the policy's ``min_handlers``.
+TWO_HANDLER_CATEGORIES = frozenset({"penalty", "coercion"})
+
+
 def check_handlers(
-    statuses: dict[str, str], category: CaseCategory, two_handler_categories: frozenset[str]
+    statuses: dict[str, str],
+    category: CaseCategory,
+    two_handler_categories: frozenset[str] = TWO_HANDLER_CATEGORIES,
+    *,
+    required: int | None = None,
 ) -> HandlerCheck:
-    """CASE-3: every handler holds an active certificate. CASE-9: two where the policy requires it."""
+    """CASE-3: every handler holds an active certificate. CASE-9: as many as the policy
+    requires (``required``; else two for ``two_handler_categories``)."""
     unqualified = sorted(officer for officer, status in statuses.items() if status != "active")
     qualified = len(statuses) - len(unqualified)
-    return HandlerCheck(
-        unqualified=unqualified, qualified_count=qualified, required=2 if category in two_handler_categories else 1
-    )
+    if required is None:
+        required = 2 if category in two_handler_categories else 1
+    return HandlerCheck(unqualified=unqualified, qualified_count=qualified, required=required)
 
 
 @dataclass(frozen=True)

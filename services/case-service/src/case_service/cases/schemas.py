@@ -49,6 +49,9 @@ class Deadline(BaseModel):
     )
     met_on: date | None
     basis: list[str]
+    policy_id: uuid.UUID | None = Field(
+        description="the policy version (GET /policies/{id}) whose period set this deadline"
+    )
 
 
 class CaseRead(BaseModel):

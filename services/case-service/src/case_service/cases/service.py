@@ -42,6 +42,7 @@ from case_service.events import emit
 from case_service.models import Case, CaseDeadline, LegalRemedy, Officer, TimelineEntry, Unit
 from case_service.officers.rules import ID_NUMBER_ROLES, mask_id_number, mask_id_numbers
 from case_service.officers.service import status_of
+from case_service.policy import CASE_POLICIES, CasePolicy
 from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import Page, PageParams, check_range, paginate
 from enforcement_common.api.problems import ProblemError
@@ -59,6 +60,7 @@ from enforcement_common.contracts.case import (
     CaseStatus,
     CaseTransferred,
 )
+from enforcement_common.policies import PolicyResolver, ResolvedPolicy, resolve
 
 DEADLINE_BASIS = {"decision": ["CASE-9"], "service": ["CASE-9"]}
 
@@ -107,6 +109,7 @@ def _case_read(case: Case, deadlines: list[CaseDeadline], now: date, sees_id_num
                 due_on=d.due_on,
                 met_on=d.met_on,
                 basis=d.basis,
+                policy_id=d.policy_id,
                 status=rules.deadline_status(d.due_on, d.met_on, now, case.status),
             )
             for d in deadlines
@@ -223,13 +226,14 @@ async def _take_numbers(session: AsyncSession, counts: Counter[tuple[uuid.UUID, 
 
 def checked_handlers(
     officers: dict[uuid.UUID, Officer],
-    settings: Settings,
+    policy: ResolvedPolicy[CasePolicy],
     category: str,
     lead: uuid.UUID,
     co: list[uuid.UUID],
     on: date,
 ) -> list[uuid.UUID]:
-    """CASE-3 and CASE-9 on the handlers of a case; returns them, lead first.
+    """CASE-3 and CASE-9 on the handlers of a case, under the policy in force for it on
+    ``on``; returns them, lead first.
 
     ``officers`` holds only those the caller may see: others read as unknown, so their
     names and status are not disclosed."""
@@ -247,7 +251,9 @@ def checked_handlers(
             ],
         )
     check = rules.check_handlers(
-        {str(i): status_of(officers[i], on) for i in ids}, category, settings.two_handler_category_set
+        {str(i): status_of(officers[i], on) for i in ids},
+        category,
+        required=policy.values.handlers_required(category),
     )
     if check.unqualified:
         names = ", ".join(
@@ -262,6 +268,7 @@ def checked_handlers(
         raise errors.TOO_FEW_HANDLERS(
             f"A {category} case needs at least {check.required} certified handlers; {check.qualified_count} given.",
             basis=["CASE-9"],
+            policy_id=str(policy.policy_id),
         )
     return ids
 
@@ -274,6 +281,8 @@ class _FilingContext:
     officers: dict[uuid.UUID, Officer]  # those the caller may see
     taken_refs: set[tuple[uuid.UUID, str]]
     today: date
+    #: The policy in force for each (unit, filing date) of the batch (CASE-9 values).
+    policies: dict[tuple[uuid.UUID, date], ResolvedPolicy[CasePolicy]]
 
 
 async def _filing_context(session: AsyncSession, caller: Caller, bodies: Sequence[CaseCreate]) -> _FilingContext:
@@ -292,11 +301,20 @@ async def _filing_context(session: AsyncSession, caller: Caller, bodies: Sequenc
         if refs
         else []
     )
+    now = today()
+    visible_unit_ids = {u.id for u in units if visible is None or u.id in visible}
+    resolver = PolicyResolver(session, CASE_POLICIES)
+    policies = {}
+    for body in bodies:
+        on = body.filed_on or now
+        if body.unit_id in visible_unit_ids and on <= now and (body.unit_id, on) not in policies:
+            policies[(body.unit_id, on)] = await resolver(body.unit_id, on)
     return _FilingContext(
-        units={u.id: u for u in units if visible is None or u.id in visible},
+        units={u.id: u for u in units if u.id in visible_unit_ids},
         officers={o.id: o for o in officers if visible is None or o.unit_id in visible},
         taken_refs={(unit_id, ref) for unit_id, ref in taken},
-        today=today(),
+        today=now,
+        policies=policies,
     )
 
 
@@ -314,7 +332,12 @@ def _check_filing(body: CaseCreate, context: _FilingContext, settings: Settings)
     if body.external_ref and (unit.id, body.external_ref) in context.taken_refs:
         raise errors.EXTERNAL_REF_TAKEN(f"external_ref {body.external_ref} is already used in this unit.")
     handlers = checked_handlers(
-        context.officers, settings, body.category, body.lead_handler_id, body.co_handler_ids, filed_on
+        context.officers,
+        context.policies[(unit.id, filed_on)],
+        body.category,
+        body.lead_handler_id,
+        body.co_handler_ids,
+        filed_on,
     )
     return unit, filed_on, handlers
 
@@ -373,16 +396,18 @@ async def file_many(
     session.add_all([case for case, _ in filed])
     await session.flush()  # the cases first: deadlines and timeline entries refer to them
     for case, _ in filed:
-        policy = settings.deadline_policy(case.category)
-        if rules.has_decision_deadline(policy):
+        policy = context.policies[(case.unit_id, case.filed_on)]
+        period = policy.values.deadline(case.category)
+        if rules.has_decision_deadline(period):
             session.add(
                 CaseDeadline(
                     id=uuid.uuid4(),
                     case_id=case.id,
                     unit_id=case.unit_id,
                     kind="decision",
-                    due_on=rules.decision_due(case.filed_on, policy),
+                    due_on=rules.decision_due(case.filed_on, period),
                     basis=DEADLINE_BASIS["decision"],
+                    policy_id=policy.policy_id,
                 )
             )
         await _timeline(session, case, caller, "filing", None, "filed", {"case_no": case.case_no})
@@ -574,14 +599,16 @@ async def decide(
     case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
     case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
     await _meet(session, case, "decision", body.decided_on)
+    policy = await resolve(session, CASE_POLICIES, case.unit_id, body.decided_on)  # in force on the decision
     session.add(
         CaseDeadline(
             id=uuid.uuid4(),
             case_id=case.id,
             unit_id=case.unit_id,
             kind="service",
-            due_on=rules.service_due(body.decided_on, settings.deadline_policy(case.category)),
+            due_on=rules.service_due(body.decided_on, policy.values.deadline(case.category)),
             basis=DEADLINE_BASIS["service"],
+            policy_id=policy.policy_id,
         )
     )
     decided = CaseDecided(
