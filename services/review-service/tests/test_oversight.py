@@ -101,7 +101,7 @@ async def test_REV_9_summary_generated_from_the_data_submitted_and_overdue_once(
             )
         )
     async with app.state.sessions() as session:
-        await ensure_summary_rows(session, 15, 2026)
+        await ensure_summary_rows(session, 2026)  # 15 days: the platform policy (REV-9)
     scanner = summary_overdue_scanner(60)
     emitted = await scanner.scan_once(app.state.sessions)
     submitted = await client.post(
@@ -284,7 +284,7 @@ async def test_oversight_events_validate_against_their_schemas(app, client, deli
             )
         )
     async with app.state.sessions() as session:
-        await ensure_summary_rows(session, 15, 2026)
+        await ensure_summary_rows(session, 2026)  # 15 days: the platform policy (REV-9)
     await summary_overdue_scanner(60).scan_once(app.state.sessions)
     async with app.state.sessions() as session:
         payloads = (await session.execute(text("SELECT payload FROM outbox"))).scalars().all()

@@ -20,11 +20,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from sqlalchemy import ARRAY, Boolean, Column, Date, Index, Table, Text, update
+from sqlalchemy import ARRAY, Boolean, Column, Date, Index, MetaData, Table, Text, update
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_common.api.tables import metadata
 from enforcement_common.contracts._base import EventData
 from enforcement_common.contracts.case import (
     CASES,
@@ -50,6 +49,9 @@ __all__ = [
 ]
 
 Handler = Callable[[AsyncSession, ReceivedEvent[Any]], Awaitable[None]]
+
+#: Only the services that keep the directory have these tables (their env.py adds this metadata).
+metadata = MetaData()
 
 officer_views = Table(
     "officer_views",

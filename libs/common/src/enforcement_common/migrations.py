@@ -118,10 +118,11 @@ def downgrade(package: str | Path, database_url: str, revision: str = "base") ->
             command.downgrade(_platform_config(database_url), "base")
 
 
-def run_service_env(metadata: MetaData) -> None:
-    """Body of a service's ``migrations/env.py``: its own tables and every platform table,
-    so autogenerate (and ``alembic check``) compares the whole schema."""
-    run_alembic_env(target_metadata=[metadata, *platform_metadata()])
+def run_service_env(*metadata: MetaData) -> None:
+    """Body of a service's ``migrations/env.py``: its own tables (and those of optional
+    platform pieces it keeps, e.g. ``directory.metadata``) and every platform table, so
+    autogenerate (and ``alembic check``) compares the whole schema."""
+    run_alembic_env(target_metadata=[*metadata, *platform_metadata()])
 
 
 def run_alembic_env(target_metadata: MetaData | list[MetaData] | None, version_table: str = "alembic_version") -> None:

@@ -428,7 +428,7 @@ async def test_app_factory_starts_declared_consumers_scanners_and_periodic_jobs(
         await asyncio.wait_for(ran.wait(), 30)
         names = [name for name, _, _ in app.state.workers._running]
     assert registered == [("example-service.notes", "example-service")]
-    for expected in ("notes", "directory", "reminders-overdue", "ping", "outbox-relay", "unit-tree"):
+    for expected in ("notes", "directory", "reminders-overdue", "ping", "outbox-relay", "platform-read-models"):
         assert f"example-service-{expected}" in names, names
 
 

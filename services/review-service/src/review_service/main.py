@@ -13,6 +13,7 @@ from review_service.exemplary.routes import router as exemplary_router
 from review_service.inspections.routes import router as inspections_router
 from review_service.obligations.deadlines import overdue_scanner
 from review_service.obligations.routes import router as obligations_router
+from review_service.policy import REVIEW_POLICIES
 from review_service.reviews.routes import router as reviews_router
 from review_service.summaries.deadlines import ensure_summary_rows, summary_overdue_scanner
 from review_service.summaries.routes import router as summaries_router
@@ -22,7 +23,7 @@ async def _summaries_owed_then_overdue(app: FastAPI) -> None:
     """REV-9: the summaries every unit owes, then one review.summary_overdue for each late one."""
     settings: Settings = app.state.settings
     async with app.state.sessions() as session:
-        await ensure_summary_rows(session, settings.summary_due_days, settings.summaries_since_year)
+        await ensure_summary_rows(session, settings.summaries_since_year)
     await summary_overdue_scanner(settings.obligation_scan_interval_seconds).scan_once(app.state.sessions)
 
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scanners=[lambda s: overdue_scanner(s.obligation_scan_interval_seconds)],
         periodic=[PeriodicJob("summaries", lambda s: s.obligation_scan_interval_seconds, _summaries_owed_then_overdue)],
         errors=errors.CATALOGUE,
+        policies=REVIEW_POLICIES,
     )
 
 

@@ -52,6 +52,8 @@ class Obligation(Versioned, Base):
     exclusion_reason: Mapped[str | None] = mapped_column(Text)
     overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
+    #: The policy version whose values made the determination (CONTRACT.md "policies").
+    policy_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class Review(Versioned, Base):
@@ -72,6 +74,8 @@ class Review(Versioned, Base):
     signatures: Mapped[dict] = mapped_column(JSONB, default=dict)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
+    #: The policy version whose values made the determination (CONTRACT.md "policies").
+    policy_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class Notification(Base):
@@ -102,6 +106,8 @@ class AnnualAssessment(Base):
     consequence: Mapped[str] = mapped_column(Text, default="none")
     #: Levels already announced with review.officer_sanctioned (once each).
     sanctioned_levels: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    #: The policy version whose values made the determination (CONTRACT.md "policies").
+    policy_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class Summary(Base):
@@ -117,6 +123,8 @@ class Summary(Base):
     generated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_on: Mapped[date | None] = mapped_column(Date)
     overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The policy version whose values made the determination (CONTRACT.md "policies").
+    policy_id: Mapped[uuid.UUID | None] = mapped_column()
 
 
 class Inspection(Base):

@@ -30,9 +30,9 @@ GENERAL_STAGES = ("filing", "investigation", "decision", "service_execution", "a
 SELF_REVIEW_DAYS = 30  # REV-5
 
 
-def obligation_due(closed_on: date) -> date:
-    """REV-5: the file goes to self-review within 30 days of the case's conclusion."""
-    return closed_on + timedelta(days=SELF_REVIEW_DAYS)
+def obligation_due(closed_on: date, days: int = SELF_REVIEW_DAYS) -> date:
+    """REV-5: the file goes to self-review within 30 days (the policy's) of the case's conclusion."""
+    return closed_on + timedelta(days=days)
 
 
 #: REV-12: the legal remedies under which a case is not reviewed, with their names.

@@ -22,3 +22,6 @@ class AssessmentRead(BaseModel):
         "a suspension announced stands until reinstatement even if the consequence is now manual_review",
     )
     basis: list[str] = ["REV-8"]
+    policy_id: uuid.UUID | None = Field(
+        default=None, description="the policy version (GET /policies/{id}) whose values made this determination"
+    )

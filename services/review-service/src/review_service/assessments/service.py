@@ -13,10 +13,12 @@ from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import list_in_scope
 from enforcement_common.contracts.review import ReviewOfficerSanctioned
+from enforcement_common.policies import ResolvedPolicy
 from review_service import rules
 from review_service.assessments.schemas import AssessmentRead
 from review_service.events import emit
 from review_service.models import AnnualAssessment
+from review_service.policy import ReviewPolicy
 
 
 async def _assessment(session: AsyncSession, officer_id: uuid.UUID, year: int, unit_id: uuid.UUID) -> AnnualAssessment:
@@ -40,15 +42,20 @@ async def _assessment(session: AsyncSession, officer_id: uuid.UUID, year: int, u
 
 
 async def _reassess(
-    session: AsyncSession, assessment: AnnualAssessment, above_ten: str, *, new_unqualified: bool = False
+    session: AsyncSession,
+    assessment: AnnualAssessment,
+    policy: ResolvedPolicy[ReviewPolicy],
+    *,
+    new_unqualified: bool = False,
 ) -> None:
     """Apply REV-8 to the year's counts so far. A sanction already announced stands (a
     suspension ends by reinstatement, REV-8); past 10 lead cases the officer is flagged for
     manual determination — again with each further unqualified file, so that whoever
     decides sees the current count, including any sanction announced before."""
     assessment.consequence = rules.consequence(
-        len(assessment.lead_case_ids), len(assessment.unqualified_case_ids), above_ten
+        len(assessment.lead_case_ids), len(assessment.unqualified_case_ids), policy.values.above_ten_lead_cases
     )
+    assessment.policy_id = policy.policy_id
     if assessment.consequence == "none":
         return
     announced = assessment.consequence in assessment.sanctioned_levels
@@ -71,23 +78,33 @@ async def _reassess(
 
 
 async def add_lead_case(
-    session: AsyncSession, officer_id: uuid.UUID, unit_id: uuid.UUID, year: int, case_id: uuid.UUID, above_ten: str
+    session: AsyncSession,
+    officer_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    year: int,
+    case_id: uuid.UUID,
+    policy: ResolvedPolicy[ReviewPolicy],
 ) -> None:
     assessment = await _assessment(session, officer_id, year, unit_id)
     if case_id not in assessment.lead_case_ids:
         assessment.lead_case_ids = [*assessment.lead_case_ids, case_id]
         await session.flush()
-        await _reassess(session, assessment, above_ten)
+        await _reassess(session, assessment, policy)
 
 
 async def add_unqualified(
-    session: AsyncSession, officer_id: uuid.UUID, unit_id: uuid.UUID, year: int, case_id: uuid.UUID, above_ten: str
+    session: AsyncSession,
+    officer_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    year: int,
+    case_id: uuid.UUID,
+    policy: ResolvedPolicy[ReviewPolicy],
 ) -> None:
     assessment = await _assessment(session, officer_id, year, unit_id)
     if case_id not in assessment.unqualified_case_ids:  # one file counts once
         assessment.unqualified_case_ids = [*assessment.unqualified_case_ids, case_id]
         await session.flush()
-        await _reassess(session, assessment, above_ten, new_unqualified=True)
+        await _reassess(session, assessment, policy, new_unqualified=True)
 
 
 def read(assessment: AnnualAssessment) -> AssessmentRead:
@@ -99,6 +116,7 @@ def read(assessment: AnnualAssessment) -> AssessmentRead:
         unqualified_count=len(assessment.unqualified_case_ids),
         consequence=assessment.consequence,
         announced=list(assessment.sanctioned_levels),
+        policy_id=assessment.policy_id,
     )
 
 

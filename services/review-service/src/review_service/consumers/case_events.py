@@ -14,18 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enforcement_common.contracts.case import CaseClosed, CaseLegalRemedyRecorded
 from enforcement_common.directory import DIRECTORY_TOPICS, register_directory
 from enforcement_common.events import ConsumerRunner, ReceivedEvent
+from enforcement_common.policies import resolve
 from review_service.assessments import service as assessments
 from review_service.config import Settings
 from review_service.obligations import service as obligations
+from review_service.policy import REVIEW_POLICIES
 
 TOPICS = DIRECTORY_TOPICS
 
 
-async def on_case_closed(session: AsyncSession, event: ReceivedEvent[CaseClosed], *, above_ten: str) -> None:
+async def on_case_closed(session: AsyncSession, event: ReceivedEvent[CaseClosed]) -> None:
     """After the directory recorded the closure: the lead case counts for REV-8, and the
     self-review obligation opens (REV-5) — born excluded under an earlier remedy (REV-12)."""
     d = event.data
-    await assessments.add_lead_case(session, d.lead_handler_id, d.unit_id, d.closed_on.year, d.case_id, above_ten)
+    policy = await resolve(session, REVIEW_POLICIES, d.unit_id, d.closed_on)  # REV-8 as in force on the closure
+    await assessments.add_lead_case(session, d.lead_handler_id, d.unit_id, d.closed_on.year, d.case_id, policy)
     await obligations.open_for(session, d)
 
 
@@ -35,9 +38,4 @@ async def on_legal_remedy(session: AsyncSession, event: ReceivedEvent[CaseLegalR
 
 
 def register(runner: ConsumerRunner, settings: Settings) -> None:
-    above_ten = settings.above_ten_lead_cases
-
-    async def closed(session: AsyncSession, event: ReceivedEvent[CaseClosed]) -> None:
-        await on_case_closed(session, event, above_ten=above_ten)
-
-    register_directory(runner, also={CaseClosed: closed, CaseLegalRemedyRecorded: on_legal_remedy})
+    register_directory(runner, also={CaseClosed: on_case_closed, CaseLegalRemedyRecorded: on_legal_remedy})

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 ObligationStatus = Literal["pending", "submitted", "reviewed", "excluded", "overdue"]
 
@@ -23,6 +23,9 @@ class ObligationRead(BaseModel):
     excluded_by_remedy_id: uuid.UUID | None
     exclusion_reason: str | None
     basis: list[str]
+    policy_id: uuid.UUID | None = Field(
+        default=None, description="the policy version (GET /policies/{id}) whose values made this determination"
+    )
     version: int
 
 

@@ -18,10 +18,12 @@ from enforcement_common.auth.scope import get_in_scope, list_in_scope
 from enforcement_common.calendar import today
 from enforcement_common.contracts.case import CaseClosed, CaseLegalRemedyRecorded
 from enforcement_common.contracts.review import ReviewObligationCreated, ReviewObligationExcluded
+from enforcement_common.policies import resolve
 from review_service import errors, rules
 from review_service.events import emit
 from review_service.models import ExcludingRemedy, Obligation, Review
 from review_service.obligations.schemas import ObligationRead, ObligationStatus, Submission
+from review_service.policy import REVIEW_POLICIES
 
 
 def read(obligation: Obligation) -> ObligationRead:
@@ -88,17 +90,20 @@ async def submit(
 
 
 async def open_for(session: AsyncSession, case: CaseClosed) -> None:
-    """REV-5: a closed case's file is due for self-review within 30 days; once per case."""
+    """REV-5: a closed case's file is due for self-review within 30 days (the policy in force
+    for its unit on the closing date); once per case."""
     if await session.scalar(select(Obligation.id).where(Obligation.case_id == case.case_id)):
         return
+    policy = await resolve(session, REVIEW_POLICIES, case.unit_id, case.closed_on)  # in force on the closure
     obligation = Obligation(
         id=uuid.uuid4(),
         case_id=case.case_id,
         unit_id=case.unit_id,
         lead_handler_id=case.lead_handler_id,
         closed_on=case.closed_on,
-        due_on=rules.obligation_due(case.closed_on),
+        due_on=rules.obligation_due(case.closed_on, policy.values.self_review_days),
         status="pending",
+        policy_id=policy.policy_id,
     )
     session.add(obligation)
     await session.flush()

@@ -65,6 +65,9 @@ class ReviewRead(BaseModel):
     signatures: dict[str, dict[str, str]]
     completed_at: datetime | None
     basis: list[str]
+    policy_id: uuid.UUID | None = Field(
+        default=None, description="the policy version (GET /policies/{id}) whose values made this determination"
+    )
     version: int
 
 

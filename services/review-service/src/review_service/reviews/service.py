@@ -16,12 +16,15 @@ from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope
+from enforcement_common.calendar import today
 from enforcement_common.contracts.review import ReviewCompleted, ReviewFailed
+from enforcement_common.policies import resolve
 from review_service import errors, rules
 from review_service.assessments import service as assessments
 from review_service.config import Settings
 from review_service.events import emit
 from review_service.models import CaseView, ExcludingRemedy, Notification, Obligation, Review
+from review_service.policy import REVIEW_POLICIES
 from review_service.reviews.schemas import NotificationRead, ReviewCreate, ReviewRead, Signature
 
 #: REV-7: who may sign as what.
@@ -83,6 +86,7 @@ async def record(session: AsyncSession, settings: Settings, caller: Caller, body
     basic = body.basic.model_dump()
     deductions = {stage: getattr(body.general, stage).deduction for stage in rules.GENERAL_STAGES}
     points = rules.score(basic, deductions)
+    policy = await resolve(session, REVIEW_POLICIES, case.unit_id, today())  # REV-15 bands in force today
     review = Review(
         id=uuid.uuid4(),
         case_id=case.case_id,
@@ -93,7 +97,8 @@ async def record(session: AsyncSession, settings: Settings, caller: Caller, body
         general=body.general.model_dump(),
         problems=body.problems,
         score=points,
-        grade=rules.grade(points, all(basic.values()), settings.grade_bands),
+        grade=rules.grade(points, all(basic.values()), policy.values.grade_bands),
+        policy_id=policy.policy_id,
         status="awaiting_signatures",
         signatures={},
     )
@@ -140,12 +145,12 @@ async def sign(
         body.role: {"by": caller.sub, "name": caller.name, "at": datetime.now(UTC).isoformat()},
     }
     if len(review.signatures) == 2:
-        await complete(session, review, settings.above_ten_lead_cases)
+        await complete(session, review)
     await session.flush()
     return review
 
 
-async def complete(session: AsyncSession, review: Review, above_ten: str) -> None:
+async def complete(session: AsyncSession, review: Review) -> None:
     """Both signatures: complete, notify the lead handler in writing, emit, and count a failure (REV-7, REV-8)."""
     case = await session.get(CaseView, review.case_id)
     review.status, review.completed_at = "completed", datetime.now(UTC)
@@ -180,8 +185,9 @@ async def complete(session: AsyncSession, review: Review, above_ten: str) -> Non
     if review.grade == "unqualified":
         await emit(session, ReviewFailed(**fields))
         if review.kind == "self":  # REV-8 counts the unit's own review of the file
+            policy = await resolve(session, REVIEW_POLICIES, case.unit_id, case.closed_on)
             await assessments.add_unqualified(
-                session, case.lead_handler_id, case.unit_id, case.closed_on.year, case.case_id, above_ten
+                session, case.lead_handler_id, case.unit_id, case.closed_on.year, case.case_id, policy
             )
 
 

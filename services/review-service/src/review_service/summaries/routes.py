@@ -19,7 +19,7 @@ async def generate_summary(
     body: SummaryCreate, caller: LegalAffairs, session: SessionDep, settings: SettingsDep
 ) -> SummaryRead:
     """Generate (or regenerate, until submitted) a unit's half-year summary from the data (REV-9)."""
-    return await service.generate(session, caller, body, settings.summary_due_days)
+    return await service.generate(session, caller, body)
 
 
 @router.get("/summaries", response_model=Page[SummaryRead])

@@ -25,6 +25,9 @@ class SummaryRead(BaseModel):
     figures: dict | None
     submitted_on: date | None
     basis: list[str] = ["REV-9"]
+    policy_id: uuid.UUID | None = Field(
+        default=None, description="the policy version (GET /policies/{id}) whose values made this determination"
+    )
 
 
 class SummarySubmission(BaseModel):

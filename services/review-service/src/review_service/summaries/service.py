@@ -15,9 +15,11 @@ from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope
 from enforcement_common.calendar import today
 from enforcement_common.contracts.review import ReviewSummarySubmitted
+from enforcement_common.policies import resolve
 from review_service import errors, rules
 from review_service.events import emit
 from review_service.models import CaseView, Obligation, Review, Summary
+from review_service.policy import REVIEW_POLICIES
 from review_service.summaries.schemas import SummaryCreate, SummaryRead, SummarySubmission
 
 
@@ -36,6 +38,7 @@ def read(summary: Summary) -> SummaryRead:
         status=status,
         figures=summary.figures,
         submitted_on=summary.submitted_on,
+        policy_id=summary.policy_id,
     )
 
 
@@ -76,21 +79,29 @@ async def figures(session: AsyncSession, unit_id: uuid.UUID, period: str) -> dic
     }
 
 
-async def owed(session: AsyncSession, unit_id: uuid.UUID, period: str, days_after: int) -> Summary:
+async def owed(session: AsyncSession, unit_id: uuid.UUID, period: str) -> Summary:
     """The unit's summary of the period, locked; created (not generated yet) when missing."""
     summary = await session.scalar(
         select(Summary).where(Summary.unit_id == unit_id, Summary.period == period).with_for_update()
     )
     if summary is None:
-        summary = Summary(id=uuid.uuid4(), unit_id=unit_id, period=period, due_on=rules.summary_due(period, days_after))
+        # REV-9: due so many days after the half year, per the policy in force on its last day.
+        policy = await resolve(session, REVIEW_POLICIES, unit_id, rules.half_year(period)[1])
+        summary = Summary(
+            id=uuid.uuid4(),
+            unit_id=unit_id,
+            period=period,
+            due_on=rules.summary_due(period, policy.values.summary_due_days),
+            policy_id=policy.policy_id,
+        )
         session.add(summary)
     return summary
 
 
-async def generate(session: AsyncSession, caller: Caller, body: SummaryCreate, days_after: int) -> SummaryRead:
+async def generate(session: AsyncSession, caller: Caller, body: SummaryCreate) -> SummaryRead:
     """Generate (or regenerate, until submitted) a unit's half-year summary from the data (REV-9)."""
     await ensure_in_scope(session, caller, body.unit_id, "unit")
-    summary = await owed(session, body.unit_id, body.period, days_after)
+    summary = await owed(session, body.unit_id, body.period)
     if summary.submitted_on:
         raise errors.SUMMARY_ALREADY_SUBMITTED("The summary was submitted; it can no longer change.", basis=["REV-9"])
     summary.figures = await figures(session, body.unit_id, body.period)
