@@ -1,4 +1,6 @@
-"""Pytest fixtures for the real test PostgreSQL and Kafka (registered by the root conftest)."""
+"""Pytest plugin for the real test PostgreSQL and Kafka (registered by the root conftest):
+shared fixtures, the ``unit`` marker of the pure-rule tests, and the end-of-session
+clean-up of template databases."""
 
 from __future__ import annotations
 
@@ -13,6 +15,29 @@ from enforcement_common.testing.infra import (
     kafka_bootstrap,
     repo_root,
 )
+
+#: A test under a folder of this name is a pure-rule test (``make unit``): no I/O.
+UNIT_TEST_FOLDER = "unit"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "unit: a pure-rule test that needs no server (make unit runs only these, without PostgreSQL or Kafka)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under a ``tests/unit/`` folder is marked ``unit``."""
+    for item in items:
+        parts = item.path.parts
+        if "tests" in parts and UNIT_TEST_FOLDER in parts[parts.index("tests") + 1 : -1]:
+            item.add_marker(pytest.mark.unit)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from enforcement_common.testing.databases import drop_templates
+
+    drop_templates()
 
 
 @pytest.fixture(scope="session")
