@@ -17,6 +17,9 @@ from case_service.config import Settings
 from case_service.consumers import sanctions
 from case_service.main import SERVICE_ROOT, create_app
 from enforcement_common.calendar import today as shanghai_today
+from enforcement_common.contracts.accountability import SanctionImposed
+from enforcement_common.contracts.review import ReviewOfficerSanctioned
+from enforcement_common.testing.delivery import deliver
 from enforcement_common.testing.kit import Seeded, ServiceTestKit
 from enforcement_common.testing.kit import headers as kit_headers
 
@@ -166,7 +169,6 @@ def as_headers():
     return headers
 
 
-
 # --- the seeded world: two sibling townships with officers, trainings and cases in every stage ---
 
 
@@ -185,9 +187,35 @@ async def seed_sibling_townships(kit: ServiceTestKit, app, client: httpx.AsyncCl
         for name in names:
             await w.officer(name, code)
         uncertified = await w.officer(f"{short}协管员", code, certified=False)
+        # One officer suspended under REV-8 and another under ERR-11, as review- and
+        # accountability-service's events do it.
+        suspended = await w.officer(f"{short}执法员丁", code)
+        sanctioned = await w.officer(f"{short}执法员戊", code)
+        await deliver(
+            app,
+            ReviewOfficerSanctioned(
+                officer_id=suspended,
+                unit_id=unit,
+                year=shanghai_today().year,
+                level="suspension",
+                unqualified_count=3,
+                lead_cases=8,
+                basis=["REV-8"],
+            ),
+        )
+        await deliver(
+            app,
+            SanctionImposed(
+                error_case_id=uuid.uuid4(),
+                officer_id=sanctioned,
+                unit_id=unit,
+                sanctions=["suspend_enforcement", "written_self_criticism"],
+                effective_on=shanghai_today(),
+            ),
+        )
         lead, co, third = (w.officers[n] for n in names)
 
-        async def file(**extra: Any) -> dict:
+        async def file(code: str = code, names: list[str] = names, **extra: Any) -> dict:
             return (await w.file(code, handlers=(names[0], names[1]), **extra)).json()
 
         main = await file(external_ref=f"{code}-REF-1")
@@ -251,6 +279,8 @@ async def seed_sibling_townships(kit: ServiceTestKit, app, client: httpx.AsyncCl
             co,
             third,
             uncertified,
+            suspended,
+            sanctioned,
             remedy.json()["id"],
             training.json()["id"],
             *names,
@@ -258,7 +288,7 @@ async def seed_sibling_townships(kit: ServiceTestKit, app, client: httpx.AsyncCl
             *(case["case_no"] for case in cases),
         }
         seeded.pools.setdefault("case_id", []).extend(case["id"] for case in cases)
-        seeded.pools.setdefault("officer_id", []).extend([lead, co, third, uncertified])
+        seeded.pools.setdefault("officer_id", []).extend([lead, co, third, uncertified, suspended, sanctioned])
         seeded.pools.setdefault("unit_id", []).extend([unit, section])
     seeded.pools["unit_id"].append(county)
     seeded.bodies = {f"POST /api/v1/cases/{{case_id}}/{action}": body for action, body in BODIES.items()}

@@ -114,9 +114,7 @@ def template_for(migrations_root: Path) -> str:
     return _once(key, build)[0]
 
 
-def seeded_template(
-    migrations_root: Path, key: str, seed: Callable[[str], Awaitable[T]]
-) -> tuple[str, T]:
+def seeded_template(migrations_root: Path, key: str, seed: Callable[[str], Awaitable[T]]) -> tuple[str, T]:
     """A template copied from ``migrations_root``'s template in which ``seed(database_url)``
     ran once (its asyncpg URL; the seed runs on an event loop of its own and must close
     every connection it opened). Returns the template's name and what ``seed`` returned,

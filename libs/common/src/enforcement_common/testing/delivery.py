@@ -183,7 +183,7 @@ async def assert_handler_idempotent_on_state(
     """Deliver ``event`` once (it must apply), then apply its handler again without the inbox:
     ``tables`` (default: every table of the service except ``inbox``) must not change."""
     assert (await deliver(app, event, source=source)) == [True], "the first delivery must apply the event"
-    names = tables or await _service_tables(app)
+    names = tables or await service_tables(app)
     before = await snapshot(app, *names)
     await apply_without_inbox(app, event, source=source)
     after = await snapshot(app, *names)
@@ -192,7 +192,7 @@ async def assert_handler_idempotent_on_state(
     assert not changed, f"{event_type} applied a second time (without the inbox) changed {', '.join(changed)}"
 
 
-async def _service_tables(app: FastAPI) -> tuple[str, ...]:
+async def service_tables(app: FastAPI) -> tuple[str, ...]:
     async with app.state.sessions() as session:
         rows = await session.execute(
             text(

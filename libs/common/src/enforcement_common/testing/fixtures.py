@@ -22,7 +22,8 @@ UNIT_TEST_FOLDER = "unit"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "unit: a pure-rule test that needs no server (make unit runs only these, without PostgreSQL or Kafka)"
+        "markers",
+        "unit: a pure-rule test that needs no server (make unit runs only these, without PostgreSQL or Kafka)",
     )
 
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from fastapi import FastAPI
 
 from enforcement_common.auth.tokens import mint_token
 from enforcement_common.config import BaseServiceSettings
+from enforcement_common.events import Envelope
 from enforcement_common.testing.databases import database_copied_from, database_from_template, seeded_template
 from enforcement_common.testing.delivery import RegisterConsumers
 from enforcement_common.testing.infra import kafka_bootstrap
@@ -96,6 +97,8 @@ class Seeded:
     #: Request bodies for operations the generic body builder cannot make valid,
     #: keyed "METHOD /path/template"; ids in them are replaced per unit by name.
     bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Every event the seed delivered (filled in by the kit), for replays.
+    delivered: list[Envelope] = field(default_factory=list)
 
     def pool(self, name: str) -> list[str]:
         values = list(self.pools.get(name, ()))
@@ -176,7 +179,11 @@ class ServiceTestKit:
 
         async def build(url: str) -> Seeded:
             async with self.started(url) as app, self.client_for(app) as client:
-                return await seed(self, app, client)
+                seeded = await seed(self, app, client)
+                deliveries = getattr(app.state, "testkit_deliveries", None)
+                if deliveries is not None:  # in the order first delivered
+                    seeded.delivered = [envelope for _, envelope in deliveries.envelopes.values()]
+                return seeded
 
         return seeded_template(self.service_root, f"{self.service_name}-seeded", build)
 
@@ -186,6 +193,21 @@ class ServiceTestKit:
         template, seeded = await asyncio.to_thread(self.seeded_template)
         async with database_copied_from(template) as url:
             yield url, seeded
+
+    @contextmanager
+    def serve_seeded(self) -> Iterator[tuple[str, Seeded]]:
+        """A copy of the seeded template served over real HTTP (uvicorn in a thread), for
+        schemathesis; (base URL, what the seed returned). For synchronous tests."""
+        from enforcement_common.testing.databases import asyncpg_url, copy_database, drop_database
+        from enforcement_common.testing.live import serve_in_thread
+
+        template, seeded = self.seeded_template()
+        name = asyncio.run(copy_database(template))
+        try:
+            with serve_in_thread(self.build_app(asyncpg_url(name))) as base_url:
+                yield base_url, seeded
+        finally:
+            asyncio.run(drop_database(name))
 
     # --- fixtures ------------------------------------------------------------------
 

@@ -52,7 +52,9 @@ async def assert_outbox_matches_schemas(app: FastAPI) -> Counter[str]:
         except jsonschema.ValidationError as exc:
             raise AssertionError(f"{event_type} does not match its schema: {exc.message} at {list(exc.path)}") from exc
         assert row["topic"] == schema["x-kafka"]["topic"], f"{event_type} on {row['topic']}"
-        assert row["event_id"] == payload["id"], f"{event_type}: outbox event_id {row['event_id']}, envelope id {payload['id']}"
+        assert row["event_id"] == payload["id"], (
+            f"{event_type}: outbox event_id {row['event_id']}, envelope id {payload['id']}"
+        )
         assert row["key"] == payload["subject"], f"{event_type} keyed {row['key']}, subject {payload['subject']}"
         counts[event_type] += 1
     return counts
