@@ -4,6 +4,7 @@ clean-up of template databases."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -18,6 +19,13 @@ from enforcement_common.testing.infra import (
 
 #: A test under a folder of this name is a pure-rule test (``make unit``): no I/O.
 UNIT_TEST_FOLDER = "unit"
+#: Set by ``make unit``: the servers are not started, a fixture that needs one fails at once.
+UNIT_ONLY = "ENFORCEMENT_UNIT_ONLY"
+
+
+def _servers_needed(what: str) -> None:
+    if os.environ.get(UNIT_ONLY) == "1":
+        raise RuntimeError(f"make unit starts no servers, and this test needs {what}: it is not a unit test")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,12 +51,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap_servers() -> str:
+    _servers_needed("Kafka")
     return kafka_bootstrap()
 
 
 @pytest.fixture
 def broker_control() -> BrokerControl:
     """Stop/start the test broker; the broker is running again when the test ends."""
+    _servers_needed("the test broker")
     control = BrokerControl(repo_root())
     yield control
     control.start()
@@ -57,6 +67,7 @@ def broker_control() -> BrokerControl:
 @pytest.fixture
 async def scratch_database() -> AsyncIterator[str]:
     """A new, empty database on the test server (libpq URL), dropped afterwards."""
+    _servers_needed("PostgreSQL")
     name, url = await create_scratch_database()
     try:
         yield url

@@ -112,6 +112,24 @@ class Seeded:
 Seed = Callable[["ServiceTestKit", FastAPI, httpx.AsyncClient], Awaitable[Seeded]]
 
 
+async def seed_sibling_units(kit: ServiceTestKit, app: FastAPI, client: httpx.AsyncClient) -> Seeded:
+    """The smallest world: a county and two sibling townships, made known as case-service's
+    ``unit.created`` events make them known (a service with no objects of its own yet)."""
+    from enforcement_common.contracts.case import UnitCreated
+    from enforcement_common.testing.delivery import deliver
+
+    county = uuid.uuid4()
+    await deliver(app, UnitCreated(unit_id=county, code="XC", name="某县", kind="county", parent_id=None))
+    seeded = Seeded(county=str(county), units={})
+    for label, code, name in (("home", "T1", "城关镇"), ("sibling", "T2", "西关镇")):
+        unit = uuid.uuid4()
+        await deliver(app, UnitCreated(unit_id=unit, code=code, name=name, kind="township", parent_id=county))
+        seeded.units[label] = str(unit)
+        seeded.ids[label] = {"unit_id": str(unit)}
+        seeded.markers[label] = {str(unit), name}
+    return seeded
+
+
 @dataclass
 class ServiceTestKit:
     """A service's test fixtures, from its ``create_app`` and ``Settings``."""
