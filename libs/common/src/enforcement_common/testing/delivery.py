@@ -73,9 +73,12 @@ class _Deliveries:
         return self.envelopes[id(event)][1]
 
     def record(self, envelope: Envelope, *, topic: str, new_position: bool) -> ConsumerRecord:
-        if new_position or envelope.id not in self.positions:
+        first = envelope.id not in self.positions
+        if first:  # the event's original position: where every redelivery comes again
             self.positions[envelope.id] = (topic, 0, next(self.offsets))
         topic, partition, offset = self.positions[envelope.id]
+        if new_position and not first:  # a replay: the same event published again, further on
+            offset = next(self.offsets)
         value = encode_envelope(envelope)
         key = envelope.subject.encode()
         return ConsumerRecord(
@@ -128,8 +131,9 @@ async def deliver(
     one bool per delivery: True when the handler ran, False when the inbox skipped it.
 
     The same event *object* is the same event (one envelope, one id) in every call on this
-    app. ``replay=False``: every delivery at the event's first Kafka position (a
-    redelivery); ``replay=True``: each delivery at a new position (a replay). ``source``
+    app; its first delivery is at its original Kafka position. ``replay=False``: every later
+    delivery at that same position (a redelivery); ``replay=True``: each later delivery at a
+    new position (a replay). ``source``
     overrides the envelope's producer (default: the owner of the event's topic)."""
     state = _deliveries(app)
     envelope = state.envelope(event, source)

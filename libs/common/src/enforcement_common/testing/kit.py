@@ -203,7 +203,7 @@ class ServiceTestKit:
                     seeded.delivered = [envelope for _, envelope in deliveries.envelopes.values()]
                 return seeded
 
-        return seeded_template(self.service_root, f"{self.service_name}-seeded", build)
+        return seeded_template(self.service_root, f"{self.service_name}-{seed.__qualname__}", build)
 
     @asynccontextmanager
     async def seeded_database(self) -> AsyncIterator[tuple[str, Seeded]]:
