@@ -190,6 +190,7 @@ async def test_each_copy_of_the_template_is_at_head_and_keeps_its_commits_to_its
             await first.close()
             await second.close()
     name = one.rsplit("/", 1)[1]
+    await asyncio.to_thread(databases.wait_for_drops)
     admin = await asyncpg.connect(databases.libpq_url("postgres"))
     try:
         assert await admin.fetchval("SELECT count(*) FROM pg_database WHERE datname = $1", name) == 0, "dropped"

@@ -28,6 +28,7 @@ import re
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -137,7 +138,7 @@ def seeded_template(migrations_root: Path, key: str, seed: Callable[[str], Await
 
 
 async def copy_database(template: str, prefix: str = "test") -> str:
-    """A new database copied from ``template``; returns its name."""
+    """A new database copied from ``template`` now; returns its name."""
     name = f"{_slug(prefix)}_{uuid.uuid4().hex[:12]}"
     await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return name
@@ -145,6 +146,71 @@ async def copy_database(template: str, prefix: str = "test") -> str:
 
 async def drop_database(name: str) -> None:
     await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class _Spares:
+    """Copying a template costs a few hundred milliseconds (the catalogs alone are 8 MB), most
+    of it the server writing and flushing: it is done off the tests' critical path. When a
+    test takes a copy, the next copy of that template is made in a background thread while
+    the test runs; a test's database is dropped in that thread too, right after the test.
+    One thread, so the server sees one such statement at a time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.executor: ThreadPoolExecutor | None = None
+        self.ahead: dict[str, Future[str]] = {}  # template -> its next copy, being made
+        self.drops: list[Future[None]] = []
+
+    def _submit(self, work: Callable[[], Any]) -> Future:
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-databases")
+        return self.executor.submit(work)
+
+    def take(self, template: str) -> Future[str]:
+        """A copy of ``template`` (the one made ahead, else one made now); the next is started."""
+        with self.lock:
+            ready = self.ahead.pop(template, None) or self._submit(lambda: asyncio.run(copy_database(template)))
+            self.ahead[template] = self._submit(lambda: asyncio.run(copy_database(template)))
+            return ready
+
+    def drop(self, name: str) -> Future[None]:
+        with self.lock:
+            self.drops = [f for f in self.drops if not f.done()]
+            future = self._submit(lambda: asyncio.run(drop_database(name)))
+            self.drops.append(future)
+            return future
+
+    def close(self) -> list[str]:
+        """Wait for the background work; the names of the copies made ahead and never taken."""
+        with self.lock:
+            executor, self.executor = self.executor, None
+            ahead, self.ahead = list(self.ahead.values()), {}
+        if executor is None:
+            return []
+        executor.shutdown(wait=True)
+        return [future.result() for future in ahead if future.exception() is None]
+
+
+_spares = _Spares()
+
+
+def take_copy(template: str) -> str:
+    """A copy of ``template`` of the caller's own (made ahead when possible); blocking.
+    Give it back with :func:`drop_later`."""
+    return _spares.take(template).result()
+
+
+def drop_later(name: str) -> None:
+    """Drop ``name`` ``WITH (FORCE)`` in the background (the session waits for it at its end)."""
+    _spares.drop(name)
+
+
+def wait_for_drops() -> None:
+    """Block until every database given to :func:`drop_later` so far is dropped."""
+    with _spares.lock:
+        pending = list(_spares.drops)
+    for future in pending:
+        future.result()
 
 
 @asynccontextmanager
@@ -158,31 +224,40 @@ async def database_from_template(migrations_root: Path) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def database_copied_from(template: str) -> AsyncIterator[str]:
-    """A copy of ``template`` (e.g. a :func:`seeded_template`); yields its asyncpg URL, drops it afterwards."""
-    name = await copy_database(template)
+    """A copy of ``template`` (e.g. a :func:`seeded_template`) of the caller's own; yields its
+    asyncpg URL. The copy was made ahead when possible; it is dropped ``WITH (FORCE)`` when
+    the block ends (in the background: the caller does not wait for it)."""
+    name = await asyncio.wrap_future(_spares.take(template))
     try:
         yield asyncpg_url(name)
     finally:
-        await drop_database(name)
+        _spares.drop(name)
 
 
 def drop_templates() -> None:
-    """Drop every template this process created (end of the session)."""
+    """End of the session: wait for the background copies and drops, drop the copies made
+    ahead and never used, then every template this process created."""
+    unused = _spares.close()
     with _lock:
         names = [name for name, _ in _templates.values()]
         _templates.clear()
-    if not names:
+    if not names and not unused:
         return
 
     async def drop_all() -> None:
-        for name in reversed(names):  # seeded copies before the templates they came from
+        for name in [*unused, *reversed(names)]:  # seeded templates before the ones they came from
             await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    try:
-        asyncio.run(drop_all())
-    except Exception as exc:  # the server may already be gone at interpreter exit
-        if os.environ.get("ENFORCEMENT_TEST_DEBUG"):
-            print(f"could not drop test templates {names}: {exc!r}")
+    def run() -> None:
+        try:
+            asyncio.run(drop_all())
+        except Exception as exc:  # the server may already be gone at interpreter exit
+            if os.environ.get("ENFORCEMENT_TEST_DEBUG"):
+                print(f"could not drop test databases {unused + names}: {exc!r}")
+
+    worker = threading.Thread(target=run)  # from a thread: the caller may be inside an event loop
+    worker.start()
+    worker.join(timeout=120)
 
 
 atexit.register(drop_templates)

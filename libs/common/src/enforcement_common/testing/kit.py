@@ -216,16 +216,16 @@ class ServiceTestKit:
     def serve_seeded(self) -> Iterator[tuple[str, Seeded]]:
         """A copy of the seeded template served over real HTTP (uvicorn in a thread), for
         schemathesis; (base URL, what the seed returned). For synchronous tests."""
-        from enforcement_common.testing.databases import asyncpg_url, copy_database, drop_database
+        from enforcement_common.testing.databases import asyncpg_url, drop_later, take_copy
         from enforcement_common.testing.live import serve_in_thread
 
         template, seeded = self.seeded_template()
-        name = asyncio.run(copy_database(template))
+        name = take_copy(template)
         try:
             with serve_in_thread(self.build_app(asyncpg_url(name))) as base_url:
                 yield base_url, seeded
         finally:
-            asyncio.run(drop_database(name))
+            drop_later(name)
 
     # --- fixtures ------------------------------------------------------------------
 

@@ -3,7 +3,6 @@ and a schemathesis run over its OpenAPI document."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -94,10 +93,10 @@ def _steer(case, pools: dict[str, list[str]], data) -> None:
 def serve_service(create_app, settings_class, service_root, **settings: object) -> Iterator[str]:
     """A service on a database of its own at its migrations' head (a copy of the session's
     template), served over HTTP; yields its base URL."""
-    from enforcement_common.testing.databases import asyncpg_url, copy_database, drop_database, template_for
+    from enforcement_common.testing.databases import asyncpg_url, drop_later, take_copy, template_for
     from enforcement_common.testing.infra import kafka_bootstrap
 
-    name = asyncio.run(copy_database(template_for(service_root)))
+    name = take_copy(template_for(service_root))
     try:
         app = create_app(
             settings_class(database_url=asyncpg_url(name), kafka_bootstrap_servers=kafka_bootstrap(), **settings)
@@ -105,4 +104,4 @@ def serve_service(create_app, settings_class, service_root, **settings: object) 
         with serve_in_thread(app) as base_url:
             yield base_url
     finally:
-        asyncio.run(drop_database(name))
+        drop_later(name)
