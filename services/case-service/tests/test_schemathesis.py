@@ -6,5 +6,5 @@ from enforcement_common.testing.inherited import SeededSchemathesis
 
 
 class TestSchemathesisOnTheSeededWorld(SeededSchemathesis):
-    role_sets = (("admin",), ("officer", "legal_affairs", "platform"), ("unit_leader", "justice_bureau"))
+    role_sets = (("admin",), ("officer", "legal_affairs", "unit_leader", "platform"))
     must_reach = frozenset({"POST /api/v1/cases", "POST /api/v1/cases:import", "POST /api/v1/cases/{case_id}/decision"})

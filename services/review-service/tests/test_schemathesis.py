@@ -6,7 +6,7 @@ from enforcement_common.testing.inherited import SeededSchemathesis
 
 
 class TestSchemathesisOnTheSeededWorld(SeededSchemathesis):
-    role_sets = (("admin",), ("legal_affairs", "justice_bureau", "unit_leader", "officer"), ("auditor", "discipline"))
+    role_sets = (("admin",), ("legal_affairs", "justice_bureau", "unit_leader", "officer"))
     must_reach = frozenset(
         {
             "POST /api/v1/reviews",

@@ -81,7 +81,6 @@ class SeededSchemathesis:
     role_sets: ClassVar[tuple[tuple[str, ...], ...]] = (
         ("admin",),
         ("officer", "legal_affairs", "unit_leader", "platform"),
-        ("justice_bureau", "auditor"),
     )
     #: Operations that must have been exercised ("METHOD /path").
     must_reach: ClassVar[frozenset[str]] = frozenset()
