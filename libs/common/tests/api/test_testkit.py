@@ -205,6 +205,16 @@ async def test_the_migrations_run_once_per_session_into_a_template_closed_to_con
         await asyncpg.connect(databases.libpq_url(template))
 
 
+async def test_while_a_test_runs_the_next_copy_of_its_template_is_being_made() -> None:
+    template = await asyncio.to_thread(databases.template_for, HERE)
+    async with databases.database_copied_from(template) as url:
+        ahead = databases._spares.ahead[template]
+        next_name = await asyncio.wrap_future(ahead)
+        assert next_name != url.rsplit("/", 1)[1]
+        async with databases.database_copied_from(template) as second:
+            assert second.rsplit("/", 1)[1] == next_name, "the next test takes the copy made ahead"
+
+
 # --- headers -----------------------------------------------------------------------------
 
 
