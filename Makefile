@@ -6,7 +6,7 @@ UNIT ?=
 SERVICE ?=
 export SERVICE
 
-.PHONY: help run test token up down status migrate revision schemas demo bench lint bootstrap clean
+.PHONY: help run test unit token up down status migrate revision schemas demo bench lint bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ run: ## provision PostgreSQL and Kafka, migrate, start the five services (Ctrl-C
 
 test: ## start the test PostgreSQL and Kafka, run every test (or SERVICE=…), tear down
 	@deploy/local/test.sh
+
+unit: ## run the pure-rule tests only (tests/unit/, @pytest.mark.unit; or SERVICE=…): no PostgreSQL, no Kafka
+	@deploy/local/unit.sh
 
 token: ## print a signed local JWT: make token ROLE=officer UNIT=<uuid> [OFFICER=<uuid>]
 	@deploy/local/bootstrap.sh

@@ -18,8 +18,8 @@ from case_service.config import Settings as CaseSettings
 from case_service.main import create_app as create_case_app
 from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import today
-from enforcement_common.migrations import upgrade
-from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
+from enforcement_common.testing.databases import asyncpg_url, copy_database, drop_database, template_for
+from enforcement_common.testing.infra import kafka_bootstrap
 from review_service.config import Settings as ReviewSettings
 from review_service.main import create_app as create_review_app
 
@@ -53,11 +53,10 @@ async def eventually(probe, timeout: float = 60.0, what: str = "condition"):
 async def test_close_remedy_and_three_failed_reviews_across_services() -> None:
     async with AsyncExitStack() as stack:
         databases = {}
-        for name, package in (("case", "case_service"), ("review", "review_service")):
-            db, url = await create_scratch_database()
+        for name, root in (("case", "case_service"), ("review", "review_service")):
+            db = await copy_database(await asyncio.to_thread(template_for, root))
             stack.push_async_callback(drop_database, db)
-            databases[name] = url.replace("postgresql://", "postgresql+asyncpg://")
-            await asyncio.to_thread(upgrade, package, databases[name])
+            databases[name] = asyncpg_url(db)
         common = {"kafka_bootstrap_servers": kafka_bootstrap(), "auth_jwt_secret": SECRET}
         case_app = create_case_app(CaseSettings(database_url=databases["case"], **common))
         review_app = create_review_app(

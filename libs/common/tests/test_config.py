@@ -9,6 +9,8 @@ from pydantic_settings import SettingsConfigDict
 
 from enforcement_common.config import LOCAL_JWT_SECRET, BaseServiceSettings, asyncpg_url
 
+pytestmark = pytest.mark.unit  # pure: make unit runs it without servers
+
 
 class ExampleSettings(BaseServiceSettings):
     model_config = SettingsConfigDict(env_prefix="EXAMPLE_", extra="ignore")

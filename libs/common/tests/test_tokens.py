@@ -14,6 +14,8 @@ from enforcement_common.auth.tokens import mint_token
 from enforcement_common.config import LOCAL_JWT_SECRET
 from enforcement_common.testing.infra import repo_root
 
+pytestmark = pytest.mark.unit  # pure: make unit runs it without servers
+
 
 def test_token_carries_contract_claims() -> None:
     unit = str(uuid.uuid4())

@@ -1,10 +1,12 @@
-"""Fixtures of case-service's integration tests: a freshly migrated database per test,
-the app in process (httpx ASGI transport), and API helpers acting as real clients do."""
+"""Fixtures of case-service's integration tests, from the shared test kit: a database copied
+from the session's migrated template per test, the app in process (httpx ASGI transport),
+API helpers acting as real clients do, and the seeded world of two sibling townships that
+the inherited authorization matrix and schemathesis run against."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,56 +14,18 @@ import httpx
 import pytest
 
 from case_service.config import Settings
+from case_service.consumers import sanctions
 from case_service.main import create_app
-from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import today as shanghai_today
-from enforcement_common.testing.infra import kafka_bootstrap, migrated_scratch_database
-
-SECRET = "case-service-test-secret-0123456789abcdef"
-
-
-@pytest.fixture
-async def database() -> AsyncIterator[str]:
-    async with migrated_scratch_database("case_service") as url:
-        yield url
-
-
-def build(database: str, **overrides: Any):
-    values = {
-        "database_url": database,
-        "kafka_bootstrap_servers": kafka_bootstrap(),
-        "auth_jwt_secret": SECRET,
-        "run_workers": False,
-    }
-    return create_app(Settings(**{**values, **overrides}))
-
-
-@pytest.fixture
-def app_builder():
-    return build
-
-
-@pytest.fixture
-async def app(database: str):
-    application = build(database)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://case.test") as client:
-        yield client
+from enforcement_common.contracts.accountability import SanctionImposed
+from enforcement_common.contracts.review import ReviewOfficerSanctioned
+from enforcement_common.testing.delivery import deliver
+from enforcement_common.testing.kit import Seeded, ServiceTestKit
+from enforcement_common.testing.kit import headers as kit_headers
 
 
 def headers(*roles: str, unit: uuid.UUID | str | None = None, sub: str | None = None) -> dict[str, str]:
-    token = mint_token(
-        roles=list(roles),
-        unit_id=str(unit) if unit else None,
-        secret=SECRET,
-        sub=sub or f"{'-'.join(roles)}-{str(unit)[:8]}",
-    )
-    return {"Authorization": f"Bearer {token}"}
+    return kit_headers(*roles, unit=unit, sub=sub or f"{'-'.join(roles)}-{str(unit)[:8]}")
 
 
 ADMIN = headers("admin")
@@ -205,6 +169,146 @@ def as_headers():
     return headers
 
 
-@pytest.fixture
-def jwt_secret() -> str:
-    return SECRET
+# --- the seeded world: two sibling townships with officers, trainings and cases in every stage ---
+
+
+async def seed_sibling_townships(kit: ServiceTestKit, app, client: httpx.AsyncClient) -> Seeded:
+    """县 XC with townships 城关 (home) and 西关 (sibling), a section under each; per township
+    certified officers and one without a certificate, a training, an assessment, and cases
+    filed, under investigation, decided, closed, transferred and one carrying a pending
+    reconsideration (the case and remedy every path parameter of the matrix names)."""
+    w = World(client)
+    county = await w.unit("XC", "county", short_name="县")
+    seeded = Seeded(county=county, units={})
+    for label, code, short in (("home", "T1", "城关"), ("sibling", "T2", "西关")):
+        unit = await w.unit(code, "township", "XC", short_name=short)
+        section = await w.unit(f"{code}S", "section", code, short_name=f"{short}中队")
+        names = [f"{short}执法员{n}" for n in ("甲", "乙", "丙")]
+        for name in names:
+            await w.officer(name, code)
+        uncertified = await w.officer(f"{short}协管员", code, certified=False)
+        # One officer suspended under REV-8 and another under ERR-11, as review- and
+        # accountability-service's events do it.
+        suspended = await w.officer(f"{short}执法员丁", code)
+        sanctioned = await w.officer(f"{short}执法员戊", code)
+        await deliver(
+            app,
+            ReviewOfficerSanctioned(
+                officer_id=suspended,
+                unit_id=unit,
+                year=shanghai_today().year,
+                level="suspension",
+                unqualified_count=3,
+                lead_cases=8,
+                basis=["REV-8"],
+            ),
+        )
+        await deliver(
+            app,
+            SanctionImposed(
+                error_case_id=uuid.uuid4(),
+                officer_id=sanctioned,
+                unit_id=unit,
+                sanctions=["suspend_enforcement", "written_self_criticism"],
+                effective_on=shanghai_today(),
+            ),
+        )
+        lead, co, third = (w.officers[n] for n in names)
+
+        async def file(code: str = code, names: list[str] = names, **extra: Any) -> dict:
+            return (await w.file(code, handlers=(names[0], names[1]), **extra)).json()
+
+        main = await file(external_ref=f"{code}-REF-1")
+        remedy = await client.post(
+            f"/api/v1/cases/{main['id']}/legal-remedies",
+            json={"kind": "reconsideration", "filed_on": shanghai_today().isoformat()},
+            headers=w.as_officer(code, "legal_affairs"),
+        )
+        assert remedy.status_code == 201, remedy.text
+        cases = [main]
+        for stages in (
+            ("investigation",),
+            ("investigation", "decision"),
+            ("investigation", "decision", "service", "execution", "closure"),
+            ("transfer",),
+        ):
+            case = await file()
+            for stage in stages:
+                acted = await w.act(case["id"], stage, BODIES[stage], unit=code)
+                assert acted.status_code == 200, acted.text
+            cases.append((await client.get(f"/api/v1/cases/{case['id']}", headers=ADMIN)).json())
+        training = await client.post(
+            "/api/v1/trainings",
+            json={
+                "kind": "attended",
+                "title": f"{short}行政执法培训",
+                "content": "行政处罚法",
+                "organizer_unit_id": unit,
+                "start_date": shanghai_today().isoformat(),
+                "end_date": shanghai_today().isoformat(),
+                "hours": 8,
+                "attendee_ids": [lead, co],
+            },
+            headers=headers("unit_leader", unit=unit),
+        )
+        assert training.status_code == 201, training.text
+        assessed = await client.post(
+            f"/api/v1/officers/{third}/assessments",
+            json={"assessed_on": shanghai_today().isoformat(), "passed": True, "note": "年度考核"},
+            headers=headers("unit_leader", unit=unit),
+        )
+        assert assessed.status_code == 201, assessed.text
+        seeded.units[label] = unit
+        seeded.officers[label] = lead
+        seeded.ids[label] = {
+            "unit_id": unit,
+            "officer_id": third,
+            "case_id": main["id"],
+            "remedy_id": remedy.json()["id"],
+            "lead_handler_id": lead,
+            "co_handler_ids": co,
+            "handler_id": lead,
+            "attendee_ids": co,
+            "organizer_unit_id": unit,
+            "parent_id": section,
+        }
+        seeded.markers[label] = {
+            unit,
+            section,
+            lead,
+            co,
+            third,
+            uncertified,
+            suspended,
+            sanctioned,
+            remedy.json()["id"],
+            training.json()["id"],
+            *names,
+            *(case["id"] for case in cases),
+            *(case["case_no"] for case in cases),
+        }
+        seeded.pools.setdefault("case_id", []).extend(case["id"] for case in cases)
+        seeded.pools.setdefault("officer_id", []).extend([lead, co, third, uncertified, suspended, sanctioned])
+        seeded.pools.setdefault("unit_id", []).extend([unit, section])
+    seeded.pools["unit_id"].append(county)
+    seeded.bodies = {f"POST /api/v1/cases/{{case_id}}/{action}": body for action, body in BODIES.items()}
+    seeded.bodies["POST /api/v1/cases"] = {
+        "unit_id": "",
+        "category": "penalty",
+        "title": "未按规定设置招牌",
+        "summary": "",
+        "party": {"name": "某商店", "kind": "organization", "id_number": "91141000MA0K000000"},
+        "lead_handler_id": "",
+        "co_handler_ids": [""],
+    }
+    return seeded
+
+
+kit = ServiceTestKit(
+    create_app=create_app,
+    settings_class=Settings,
+    package="case_service",
+    consumers=lambda runner, app: sanctions.register(runner),
+    seed=seed_sibling_townships,
+)
+globals().update(kit.fixtures())

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import httpx
 import jsonschema
+import pytest
 from sqlalchemy import text
 
 from case_service.cases import rules
@@ -144,6 +145,7 @@ async def test_CASE_9_a_deadline_of_an_ended_case_lapses_instead_of_turning_over
     assert withdrawn["status"] == "withdrawn" and withdrawn["deadlines"][0]["status"] == "lapsed"
 
 
+@pytest.mark.unit
 def test_CASE_9_uncountable_days_are_none_not_an_error() -> None:
     policy = rules.DeadlinePolicy(90, "calendar", 7, "working")
     assert rules.service_due(date(2099, 6, 1), policy) is None

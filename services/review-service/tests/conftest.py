@@ -1,103 +1,50 @@
-"""Fixtures of review-service's integration tests: a migrated scratch database, the app
-in process, and a way to deliver case-service's events as Kafka would (twice, if asked)."""
+"""Fixtures of review-service's integration tests, from the shared test kit: a database copied
+from the session's migrated template per test, the app in process, case-service's events
+delivered through the real inbox path (twice, if asked), and the seeded world of two
+sibling townships that the inherited authorization matrix and schemathesis run against."""
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import AsyncIterator
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
 
 import httpx
 import pytest
 
-from enforcement_common.auth.scope import apply_unit_event
-from enforcement_common.auth.tokens import mint_token
-from enforcement_common.contracts.case import CaseClosed, CaseLegalRemedyRecorded, UnitCreated
-from enforcement_common.events import ReceivedEvent, build_envelope
-from enforcement_common.events.consumer import ConsumerRunner
-from enforcement_common.testing.infra import kafka_bootstrap, migrated_scratch_database
+from enforcement_common.calendar import today
+from enforcement_common.contracts.case import (
+    CaseClosed,
+    CaseFiled,
+    CaseLegalRemedyRecorded,
+    OfficerRegistered,
+    UnitCreated,
+)
+from enforcement_common.testing.delivery import deliver as deliver_to
+from enforcement_common.testing.kit import Seeded, ServiceTestKit
+from enforcement_common.testing.kit import headers as kit_headers
 from review_service.config import Settings
 from review_service.consumers import case_events
 from review_service.main import create_app
 
-SECRET = "review-service-test-secret-0123456789abcd"
 UNIT = uuid.UUID("6f1a7d52-0000-4000-8000-000000000001")
 
 
-@pytest.fixture
-async def database() -> AsyncIterator[str]:
-    async with migrated_scratch_database("review_service") as url:
-        yield url
-
-
-def build(database: str, **overrides: Any):
-    values = {
-        "database_url": database,
-        "kafka_bootstrap_servers": kafka_bootstrap(),
-        "auth_jwt_secret": SECRET,
-        "run_workers": False,
-    }
-    return create_app(Settings(**{**values, **overrides}))
-
-
-@pytest.fixture
-async def app(database: str):
-    application = build(database)
-    async with application.router.lifespan_context(application):
-        # The unit of these tests, as case-service's unit.created would have made it known.
-        async with application.state.sessions() as session, session.begin():
-            data = UnitCreated(unit_id=UNIT, code="TEST", name="测试单位", kind="county", parent_id=None)
-            await apply_unit_event(session, ReceivedEvent(envelope=None, data=data, record=None))  # type: ignore[arg-type]
-        yield application
-
-
-@pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://review.test") as client:
-        yield client
-
-
 def auth(*roles: str, unit: uuid.UUID | None = UNIT, officer: uuid.UUID | None = None) -> dict[str, str]:
-    token = mint_token(
-        roles=list(roles),
-        unit_id=str(unit) if unit else None,
-        secret=SECRET,
-        name="测试",
-        officer_id=str(officer) if officer else None,
-    )
-    return {"Authorization": f"Bearer {token}"}
+    """A caller of ``unit``; every call is another person (a fresh ``sub``)."""
+    return kit_headers(*roles, unit=unit, officer=officer, name="测试", sub=f"local-{uuid.uuid4()}")
 
 
-class Deliver:
-    """Hands events to review-service's registered handlers through the real inbox path
-    (the ConsumerRunner's own transaction), as the Kafka consumer does."""
-
-    def __init__(self, app) -> None:
-        self.runner = ConsumerRunner(
-            service="review-service", bootstrap_servers="unused:0", sessions=app.state.sessions, topics=[]
-        )
-        case_events.register(self.runner, app.state.settings)
-        # The same data object is the same event (same id). The object is kept with its
-        # envelope, so its id() cannot be reused by another object while the test runs.
-        self._envelopes: dict[int, tuple[object, object]] = {}
-
-    async def __call__(self, data, times: int = 1):
-        if id(data) not in self._envelopes:
-            self._envelopes[id(data)] = (data, build_envelope(data, source="case-service"))
-        envelope = self._envelopes[id(data)][1]
-        model, handler = self.runner.handlers[data.type]
-        event = ReceivedEvent(envelope=envelope, data=model.model_validate(envelope.data), record=_Record())
-        return [await self.runner._apply(event, handler) for _ in range(times)]
-
-
-class _Record:
-    topic, partition, offset = "enforcement.cases.v1", 0, 0
+async def known_test_unit(app) -> None:
+    """The unit of these tests, as case-service's unit.created makes it known."""
+    await deliver_to(app, UnitCreated(unit_id=UNIT, code="TEST", name="测试单位", kind="county", parent_id=None))
 
 
 @pytest.fixture
-def deliver(app) -> Deliver:
-    return Deliver(app)
+def deliver(app):
+    """``await deliver(event, times=1, replay=False)``: case-service's event through the real
+    inbox path (see enforcement_common.testing.delivery)."""
+    return functools.partial(deliver_to, app)
 
 
 def closed_case(
@@ -143,3 +90,167 @@ def helpers():
         headers = staticmethod(auth)
 
     return H
+
+
+# --- the seeded world: two sibling townships with obligations, reviews, summaries, inspections ---
+
+BASIC_OK = {
+    "subject_lawful": True,
+    "facts_clear": True,
+    "evidence_conclusive": True,
+    "procedure_lawful": True,
+    "law_correctly_applied": True,
+    "act_appropriate": True,
+}
+
+
+def _previous_half_year(day: date) -> str:
+    return f"{day.year}H1" if day.month > 6 else f"{day.year - 1}H2"
+
+
+async def seed_sibling_townships(kit: ServiceTestKit, app, client: httpx.AsyncClient) -> Seeded:
+    """县 with townships 城关 (home) and 西关 (sibling), as case-service's events make them
+    known; per township officers, closed cases with self-review obligations (one pending,
+    one reviewed excellent and selected as exemplary, one with an unsigned review, one
+    excluded by litigation), a generated half-year summary and a drawn inspection."""
+    county = uuid.uuid4()
+    await deliver_to(app, UnitCreated(unit_id=county, code="XC", name="某县", kind="county", parent_id=None))
+    seeded = Seeded(county=str(county), units={})
+    closed_on = today() - timedelta(days=3)
+    for label, code, short in (("home", "T1", "城关"), ("sibling", "T2", "西关")):
+        unit = uuid.uuid4()
+        await deliver_to(
+            app, UnitCreated(unit_id=unit, code=code, name=f"{short}镇人民政府", kind="township", parent_id=county)
+        )
+        officers = [uuid.uuid4() for _ in range(3)]
+        names = [f"{short}执法员{n}" for n in ("甲", "乙", "丙")]
+        for officer, name in zip(officers, names, strict=True):
+            await deliver_to(
+                app,
+                OfficerRegistered(
+                    officer_id=officer,
+                    unit_id=unit,
+                    name=name,
+                    staff_type="established",
+                    certificate_no=f"{code}-{officer.hex[:6]}",
+                    certificate_expires_on=today() + timedelta(days=365),
+                    qualification_status="active",
+                ),
+            )
+        lead, co, third = officers
+        cases = []
+        for n in range(4):
+            case = closed_case(lead, closed_on, unit=unit)
+            case = case.model_copy(
+                update={"case_no": f"{short}〔{closed_on.year}〕{n + 1}号", "handler_ids": [lead, co]}
+            )
+            filed = CaseFiled(
+                case_id=case.case_id,
+                case_no=case.case_no,
+                unit_id=unit,
+                category=case.category,
+                lead_handler_id=lead,
+                handler_ids=case.handler_ids,
+                filed_on=case.filed_on,
+                is_major=False,
+            )
+            await deliver_to(app, filed)
+            await deliver_to(app, case)
+            cases.append(case)
+        pending, reviewed, unsigned, excluded = cases
+        await deliver_to(app, remedy(excluded, "litigation"))
+        legal = auth("legal_affairs", unit=unit)
+
+        async def create_review(case: CaseClosed, legal: dict[str, str] = legal, reviewer: uuid.UUID = third) -> dict:
+            body = {
+                "case_id": str(case.case_id),
+                "kind": "self",
+                "reviewer_ids": [str(reviewer)],
+                "basic": BASIC_OK,
+                "general": {"filing": {"deduction": 0, "notes": "材料齐全"}},
+                "problems": [],
+            }
+            created = await client.post("/api/v1/reviews", json=body, headers=legal)
+            assert created.status_code == 201, created.text
+            return created.json()
+
+        review = await create_review(reviewed)
+        for role, caller in (("legal_affairs_head", legal), ("reviewed_unit_head", auth("unit_leader", unit=unit))):
+            signed = await client.post(
+                f"/api/v1/reviews/{review['id']}/signatures", json={"role": role}, headers=caller
+            )
+            assert signed.status_code == 200, signed.text
+        exemplary = await client.post(
+            f"/api/v1/reviews/{review['id']}/exemplary", json={"note": "文书规范"}, headers=legal
+        )
+        assert exemplary.status_code == 201, exemplary.text
+        draft = await create_review(unsigned)
+        summary = await client.post(
+            "/api/v1/summaries", json={"unit_id": str(unit), "period": _previous_half_year(today())}, headers=legal
+        )
+        assert summary.status_code == 201, summary.text
+        inspection = await client.post(
+            "/api/v1/inspections",
+            json={"unit_id": str(unit), "year": closed_on.year, "per_category": 2, "seed": f"{code}-seed"},
+            headers=auth("justice_bureau", unit=county),
+        )
+        assert inspection.status_code == 201, inspection.text
+        obligations = (
+            await client.get("/api/v1/obligations", params={"unit_id": str(unit)}, headers=auth("admin", unit=None))
+        ).json()["items"]
+        by_case = {o["case_id"]: o["id"] for o in obligations}
+        seeded.units[label] = str(unit)
+        seeded.officers[label] = str(lead)
+        seeded.ids[label] = {
+            "unit_id": str(unit),
+            "officer_id": str(lead),
+            "lead_handler_id": str(lead),
+            "case_id": str(pending.case_id),
+            "obligation_id": by_case[str(pending.case_id)],
+            "review_id": review["id"],
+            "summary_id": summary.json()["id"],
+            "inspection_id": inspection.json()["id"],
+            "reviewer_ids": str(third),
+        }
+        seeded.markers[label] = {
+            str(unit),
+            *(str(o) for o in officers),
+            *names,
+            *(str(c.case_id) for c in cases),
+            *(c.case_no for c in cases),
+            *by_case.values(),
+            review["id"],
+            draft["id"],
+            summary.json()["id"],
+            inspection.json()["id"],
+        }
+        seeded.pools.setdefault("case_id", []).extend(str(c.case_id) for c in cases)
+        seeded.pools.setdefault("obligation_id", []).extend(by_case.values())
+        seeded.pools.setdefault("review_id", []).extend([review["id"], draft["id"]])
+        seeded.pools.setdefault("officer_id", []).extend(str(o) for o in officers)
+        seeded.pools.setdefault("unit_id", []).append(str(unit))
+    seeded.pools["unit_id"].append(str(county))
+    seeded.bodies = {
+        "POST /api/v1/reviews": {
+            "case_id": "",
+            "kind": "self",
+            "reviewer_ids": [""],
+            "basic": BASIC_OK,
+            "general": {"filing": {"deduction": 5, "notes": "立案审批表填写不全"}},
+            "problems": ["立案审批表填写不全"],
+        },
+        "POST /api/v1/summaries": {"unit_id": "", "period": _previous_half_year(today())},
+        "POST /api/v1/inspections": {"unit_id": "", "year": closed_on.year, "per_category": 1},
+    }
+    return seeded
+
+
+kit = ServiceTestKit(
+    create_app=create_app,
+    settings_class=Settings,
+    package="review_service",
+    consumers=lambda runner, app: case_events.register(runner, app.state.settings),
+    seed=seed_sibling_townships,
+    prepare=known_test_unit,
+)
+globals().update(kit.fixtures())

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from enforcement_common.api.tables import unit_tree
@@ -47,12 +48,14 @@ async def complete_review(client, helpers, case_id, *, basic=None, deduction=0, 
     ).json()
 
 
+@pytest.mark.unit
 def test_REV_9_half_years_and_due_dates() -> None:
     assert rules.half_year("2026H1") == (date(2026, 1, 1), date(2026, 6, 30))
     assert rules.summary_due("2026H2", 15) == date(2027, 1, 15)
     assert rules.periods_ended_before(date(2026, 11, 21), 2026) == ["2026H1"]
 
 
+@pytest.mark.unit
 def test_REV_11_draw_is_reproducible_and_takes_fewer_when_fewer_exist() -> None:
     ledger = {
         "penalty": [f"p{i}" for i in range(12)],

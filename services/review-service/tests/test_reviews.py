@@ -14,6 +14,7 @@ from enforcement_common.api.tables import unit_tree
 from enforcement_common.calendar import today
 from enforcement_common.contracts import event_model_for
 from enforcement_common.contracts.documents import event_schema
+from enforcement_common.testing.delivery import apply_without_inbox
 from review_service.obligations.deadlines import overdue_scanner
 
 BASIC_OK = {
@@ -444,5 +445,10 @@ async def test_every_consumed_event_changes_nothing_the_second_time(app, deliver
     for event in (filed, officer, case, helpers.remedy_for(case, "litigation"), suspended):
         assert (await deliver(event))[0] is True
         before = await snapshot()
+        # The inbox skips a redelivery (same position) and a replay (new position) alike ...
         assert await deliver(event) == [False], event.type
+        assert await deliver(event, replay=True) == [False], event.type
         assert await snapshot() == before, f"{event.type} delivered again changed something"
+        # ... so the handler itself runs again without the inbox: its own idempotency on state.
+        await apply_without_inbox(app, event)
+        assert await snapshot() == before, f"{event.type} applied again without the inbox changed something"

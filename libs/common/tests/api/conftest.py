@@ -39,9 +39,15 @@ from enforcement_common.config import BaseServiceSettings
 from enforcement_common.contracts.case import UnitCreated
 from enforcement_common.db import create_engine, session_factory
 from enforcement_common.events.consumer import ReceivedEvent
-from enforcement_common.migrations import upgrade
 from enforcement_common.policies import PolicyCatalogue, PolicyDefault, PolicySource
-from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
+from enforcement_common.testing.databases import (
+    asyncpg_url,
+    copy_database,
+    database_from_template,
+    drop_database,
+    template_for,
+)
+from enforcement_common.testing.infra import kafka_bootstrap
 from enforcement_common.testing.live import serve_in_thread
 
 HERE = Path(__file__).resolve().parent
@@ -324,10 +330,10 @@ def auth(*roles: str, unit: str | None = "A", **kwargs: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-async def database(scratch_database: str) -> str:
-    url = scratch_database.replace("postgresql://", "postgresql+asyncpg://")
-    await asyncio.to_thread(upgrade, HERE, url)
-    return url
+async def database() -> AsyncIterator[str]:
+    """A copy of the session's migrated template (enforcement_common.testing.databases)."""
+    async with database_from_template(HERE) as url:
+        yield url
 
 
 @pytest.fixture
@@ -396,9 +402,8 @@ def app_builder() -> Callable[..., FastAPI]:
 
 
 async def _prepare_database() -> tuple[str, str]:
-    name, libpq_url = await create_scratch_database()
-    url = libpq_url.replace("postgresql://", "postgresql+asyncpg://")
-    await asyncio.to_thread(upgrade, HERE, url)
+    name = await copy_database(await asyncio.to_thread(template_for, HERE))
+    url = asyncpg_url(name)
     engine = create_engine(url)
     await seed_units(session_factory(engine))
     await engine.dispose()

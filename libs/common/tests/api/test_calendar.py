@@ -9,6 +9,7 @@ import pytest
 from enforcement_common.calendar import CalendarNotCovered, add_working_days, due_date, is_working_day, local_date
 
 
+@pytest.mark.unit
 def test_spring_festival_2026_is_skipped_and_adjusted_saturdays_count() -> None:
     # 2026: Sat 14 Feb is an adjusted working day (调休上班); 15–23 Feb are holidays; Sat 28 Feb works.
     assert is_working_day(date(2026, 2, 14)) and is_working_day(date(2026, 2, 28))
@@ -19,11 +20,13 @@ def test_spring_festival_2026_is_skipped_and_adjusted_saturdays_count() -> None:
     assert due_date(date(2026, 2, 12), 7, "working") == date(2026, 2, 28)
 
 
+@pytest.mark.unit
 def test_plain_weekends_are_not_working_days() -> None:
     assert add_working_days(date(2026, 11, 20), 1) == date(2026, 11, 23)  # Fri → Mon
     assert add_working_days(date(2026, 11, 21), 0) == date(2026, 11, 21)
 
 
+@pytest.mark.unit
 def test_national_day_golden_week_2026() -> None:
     # 1–7 Oct 2026 are holidays (国庆节、中秋节); the 30-day calendar count ignores them.
     assert add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
@@ -31,10 +34,12 @@ def test_national_day_golden_week_2026() -> None:
     assert due_date(date(2026, 9, 30), 30, "calendar") == date(2026, 10, 30)
 
 
+@pytest.mark.unit
 def test_calendar_days_cross_years() -> None:
     assert due_date(date(2026, 12, 20), 30, "calendar") == date(2027, 1, 19)
 
 
+@pytest.mark.unit
 def test_dates_the_library_does_not_cover_are_a_clear_error() -> None:
     with pytest.raises(CalendarNotCovered) as caught:
         add_working_days(date(2026, 12, 30), 5)
@@ -42,12 +47,14 @@ def test_dates_the_library_does_not_cover_are_a_clear_error() -> None:
     assert caught.value.day.year == 2027
 
 
+@pytest.mark.unit
 def test_shanghai_date_of_a_moment() -> None:
     assert local_date(datetime(2026, 11, 20, 17, 30, tzinfo=UTC)) == date(2026, 11, 21)
     with pytest.raises(ValueError):
         local_date(datetime(2026, 11, 20, 17, 30))
 
 
+@pytest.mark.unit
 def test_negative_days_and_unknown_kinds_are_refused() -> None:
     with pytest.raises(ValueError):
         add_working_days(date(2026, 1, 5), -1)

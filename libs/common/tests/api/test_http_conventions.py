@@ -7,6 +7,7 @@ import json
 import uuid
 
 import httpx
+import pytest
 
 from enforcement_common.observability import configure_logging
 from enforcement_common.testing.infra import terminate_connections
@@ -185,6 +186,7 @@ async def test_idempotency_key_expires(client, make_note, app) -> None:
     assert await purge_expired(app.state.engine) == 1
 
 
+@pytest.mark.unit
 def test_csv_filter_values() -> None:
     import pytest
 

@@ -1,8 +1,7 @@
-"""Fixtures of the events tests: a migrated scratch database and a fresh topic per test."""
+"""Fixtures of the events tests: a database copied from the migrated template and a fresh topic per test."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,17 +9,17 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from enforcement_common.db import create_engine, session_factory
-from enforcement_common.migrations import upgrade
+from enforcement_common.testing.databases import database_from_template
 from enforcement_common.testing.events import ExampleHappened, bind_topic, create_topic
 
 HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture
-async def database(scratch_database: str) -> str:
-    url = scratch_database.replace("postgresql://", "postgresql+asyncpg://")
-    await asyncio.to_thread(upgrade, HERE, url)
-    return url
+async def database() -> AsyncIterator[str]:
+    """A copy of the session's migrated template (enforcement_common.testing.databases)."""
+    async with database_from_template(HERE) as url:
+        yield url
 
 
 @pytest.fixture

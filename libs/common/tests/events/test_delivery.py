@@ -525,6 +525,7 @@ async def test_published_events_validate_against_their_schema(
         jsonschema.validate(broken, event_schema(CaseClosed))
 
 
+@pytest.mark.unit
 def test_every_registered_type_has_a_valid_schema_and_committed_documents_are_fresh() -> None:
     for model in registered_event_types().values():
         jsonschema.Draft202012Validator.check_schema(event_schema(model))

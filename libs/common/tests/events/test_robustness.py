@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Column, DateTime, MetaData, Table, Uuid, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -42,6 +43,7 @@ async def test_a_consumer_whose_broker_is_unreachable_keeps_retrying_instead_of_
     await asyncio.wait_for(task, 10)
 
 
+@pytest.mark.unit
 def test_transient_failures_include_pool_exhaustion_and_server_pressure() -> None:
     class Original(Exception):
         def __init__(self, sqlstate: str) -> None:
@@ -59,6 +61,7 @@ def test_transient_failures_include_pool_exhaustion_and_server_pressure() -> Non
     assert not is_transient(ValueError("a bad event"))
 
 
+@pytest.mark.unit
 def test_fields_a_newer_producer_added_are_ignored_when_consuming() -> None:
     data = {"schema_version": 1, "aggregate_id": "a", "seq": 1, "added_later": "x"}
     assert known_fields(ExampleHappened, data) == {"schema_version": 1, "aggregate_id": "a", "seq": 1}

@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from enforcement_common.db import create_engine, session_factory
 from enforcement_common.events import OutboxRelay
-from enforcement_common.migrations import upgrade
+from enforcement_common.testing.databases import asyncpg_url, copy_database, drop_database, template_for
 from enforcement_common.testing.events import (
     bind_topic,
     create_topic,
@@ -34,7 +34,7 @@ from enforcement_common.testing.events import (
     wait_for,
     write_events,
 )
-from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
+from enforcement_common.testing.infra import kafka_bootstrap
 
 HERE = Path(__file__).resolve().parent
 
@@ -59,9 +59,8 @@ class EventFlow(RuleBasedStateMachine):
         self.loop.run_until_complete(self._setup())
 
     async def _setup(self) -> None:
-        self.database, libpq_url = await create_scratch_database()
-        url = libpq_url.replace("postgresql://", "postgresql+asyncpg://")
-        await asyncio.to_thread(upgrade, HERE, url)
+        self.database = await copy_database(await asyncio.to_thread(template_for, HERE))
+        url = asyncpg_url(self.database)
         self.engine = create_engine(url, pool_size=5)
         self.sessions = session_factory(self.engine)
         self.model = bind_topic(await create_topic(self.bootstrap))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, literal, select, text, true
+from sqlalchemy import ColumnElement, Select, literal, select, text, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -116,10 +116,16 @@ async def list_in_scope(session: AsyncSession, caller: Caller, unit_column: Inst
 async def apply_unit_event(session: AsyncSession, event: ReceivedEvent[UnitCreated | UnitUpdated]) -> None:
     data = event.data
     values = {"parent_id": data.parent_id, "code": data.code, "name": data.name, "kind": data.kind}
+    row = insert(unit_tree).values(unit_id=data.unit_id, **values)
     await session.execute(
-        insert(unit_tree)
-        .values(unit_id=data.unit_id, **values)
-        .on_conflict_do_update(index_elements=[unit_tree.c.unit_id], set_={**values, "updated_at": text("now()")})
+        row.on_conflict_do_update(
+            index_elements=[unit_tree.c.unit_id],
+            set_={**values, "updated_at": text("now()")},
+            # Idempotent on state: the same facts again leave the row (and its updated_at) alone.
+            where=tuple_(*(unit_tree.c[name] for name in values)).is_distinct_from(
+                tuple_(*(row.excluded[name] for name in values))
+            ),
+        )
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import uuid
@@ -79,17 +78,15 @@ async def terminate_connections(database_url: str) -> int:
 
 @asynccontextmanager
 async def migrated_scratch_database(package: str | Path) -> AsyncIterator[str]:
-    """A scratch database migrated with ``package``'s migrations (see
-    :func:`enforcement_common.migrations.upgrade`); its asyncpg URL."""
-    from enforcement_common.migrations import upgrade
+    """A database of its own at the head of ``package``'s migrations (a service package's
+    name, or an Alembic folder); its asyncpg URL.
 
-    name, url = await create_scratch_database()
-    url = url.replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        await asyncio.to_thread(upgrade, package, url)
+    A copy of the session's template (migrated once, see
+    :mod:`enforcement_common.testing.databases`), dropped afterwards."""
+    from enforcement_common.testing.databases import database_from_template
+
+    async with database_from_template(package) as url:
         yield url
-    finally:
-        await drop_database(name)
 
 
 def settings_for_tests(settings_class: type[BaseServiceSettings], **overrides: object) -> BaseServiceSettings:

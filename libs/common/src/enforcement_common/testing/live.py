@@ -30,11 +30,19 @@ def serve_in_thread(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-def run_schemathesis(base_url: str, headers: dict[str, str], max_examples: int) -> list[str]:
+def run_schemathesis(
+    base_url: str, headers: dict[str, str], max_examples: int, pools: dict[str, list[str]] | None = None
+) -> list[str]:
     """Generate requests for every operation; fail on any 5xx or undocumented status, content
-    type or body. Returns the operations exercised."""
+    type or body. Returns the operations exercised.
+
+    ``pools`` (parameter name -> ids of a seeded database) steers generation towards real
+    objects: a path or query parameter, or a top-level body property, of that name takes
+    one of them (or, now and then, the generated value), so that actions reach business
+    states, not only 404s."""
     import schemathesis
     from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
@@ -44,13 +52,16 @@ def run_schemathesis(base_url: str, headers: dict[str, str], max_examples: int) 
 
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    pools = {name: values for name, values in (pools or {}).items() if values}
     ran = []
     for result in schema.get_all_operations():
         operation = result.ok()
 
         @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        @given(case=operation.as_strategy())
-        def check(case) -> None:
+        @given(case=operation.as_strategy(), data=st.data())
+        def check(case, data) -> None:
+            if pools:
+                _steer(case, pools, data)
             case.call_and_validate(headers=headers, checks=checks)
 
         check()
@@ -58,20 +69,39 @@ def run_schemathesis(base_url: str, headers: dict[str, str], max_examples: int) 
     return ran
 
 
+def _steer(case, pools: dict[str, list[str]], data) -> None:
+    """Real ids from ``pools`` into the case's parameters and body, drawn by Hypothesis."""
+    from hypothesis import strategies as st
+
+    def draw(name: str, generated):
+        return data.draw(st.sampled_from([*pools[name], generated]), label=name)
+
+    for name, value in list((case.path_parameters or {}).items()):
+        if name in pools:
+            case.path_parameters[name] = draw(name, value)
+    if isinstance(case.query, dict):
+        for name, value in list(case.query.items()):
+            if name in pools:
+                case.query[name] = draw(name, value)
+    if isinstance(case.body, dict):
+        for name, value in list(case.body.items()):
+            if name in pools:
+                case.body[name] = [draw(name, v) for v in value] if isinstance(value, list) else draw(name, value)
+
+
 @contextmanager
-def serve_service(create_app, settings_class, package: str, **settings: object) -> Iterator[str]:
-    """A service on a freshly migrated scratch database, served over HTTP; yields its base URL."""
-    import asyncio
+def serve_service(create_app, settings_class, package: str | Path, **settings: object) -> Iterator[str]:
+    """A service on a database of its own at its migrations' head (a copy of the session's
+    template), served over HTTP; yields its base URL."""
+    from enforcement_common.testing.databases import asyncpg_url, drop_later, take_copy, template_for
+    from enforcement_common.testing.infra import kafka_bootstrap
 
-    from enforcement_common.migrations import upgrade
-    from enforcement_common.testing.infra import create_scratch_database, drop_database, kafka_bootstrap
-
-    name, url = asyncio.run(create_scratch_database())
-    url = url.replace("postgresql://", "postgresql+asyncpg://")
+    name = take_copy(template_for(package))
     try:
-        upgrade(package, url)
-        app = create_app(settings_class(database_url=url, kafka_bootstrap_servers=kafka_bootstrap(), **settings))
+        app = create_app(
+            settings_class(database_url=asyncpg_url(name), kafka_bootstrap_servers=kafka_bootstrap(), **settings)
+        )
         with serve_in_thread(app) as base_url:
             yield base_url
     finally:
-        asyncio.run(drop_database(name))
+        drop_later(name)

@@ -1,0 +1,12 @@
+"""accountability-service on the seeded world (two sibling townships): the authorization matrix over
+every operation and role, schemathesis over its OpenAPI, the seed's events replayed."""
+
+from enforcement_common.testing.inherited import SeededSchemathesis, SeededWorldChecks
+
+
+class TestSeededWorld(SeededWorldChecks):
+    pass
+
+
+class TestSchemathesisOnTheSeededWorld(SeededSchemathesis):
+    role_sets = (("admin",), ("auditor", "officer"))
