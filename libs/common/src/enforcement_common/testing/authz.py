@@ -31,6 +31,7 @@ import httpx
 from fastapi import FastAPI
 
 from enforcement_common.auth.jwt import COUNTY_ROLES
+from enforcement_common.auth.tokens import ROLES
 from enforcement_common.testing.kit import Seeded, ServiceTestKit
 from enforcement_common.testing.openapi import Operation, example, operations, sent_text, substitute
 
@@ -41,7 +42,14 @@ REVEALING = frozenset({409, 412, 428})
 
 #: Operations that are service-wide *by design* for some roles, with the reason: for those
 #: roles the matrix checks everything but the sibling's data in a 2xx answer.
+_EVERY_ROLE = frozenset(ROLES)
 SERVICE_WIDE_BY_DESIGN: dict[str, tuple[frozenset[str], str]] = {
+    "GET /api/v1/policies": (
+        _EVERY_ROLE,
+        "policy versions are the published rules of the issuing units (CONTRACT.md policies): every caller reads them",
+    ),
+    "GET /api/v1/policies/{policy_id}": (_EVERY_ROLE, "as GET /api/v1/policies"),
+    "GET /api/v1/calendar/{year}": (_EVERY_ROLE, "the State Council's holiday schedule is one for the whole platform"),
     "GET /api/v1/audit": (
         frozenset({"auditor"}),
         "the audit log is one hash chain per service, read whole by auditors, anonymous and admin "

@@ -199,6 +199,7 @@ class ServiceTestKit:
         async def build(url: str) -> Seeded:
             async with self.started(url) as app, self.client_for(app) as client:
                 seeded = await seed(self, app, client)
+                await _platform_ids(self, app, client, seeded)
                 deliveries = getattr(app.state, "testkit_deliveries", None)
                 if deliveries is not None:  # in the order first delivered
                     seeded.delivered = [envelope for _, envelope in deliveries.envelopes.values()]
@@ -297,3 +298,18 @@ class ServiceTestKit:
             "seeded_app": seeded_app,
             "seeded_client": seeded_client,
         }
+
+
+async def _platform_ids(kit: ServiceTestKit, app: FastAPI, client: httpx.AsyncClient, seeded: Seeded) -> None:
+    """Ids of what is the same for every unit (the platform's policy versions, the holiday
+    calendar's years), under both units' labels: those routes are service-wide by design
+    (``testing.authz.SERVICE_WIDE_BY_DESIGN``)."""
+    paths = set(app.openapi()["paths"])
+    shared: dict[str, str] = {}
+    if "/api/v1/policies/{policy_id}" in paths:
+        platform = await client.get("/api/v1/policies", params={"platform": "true"}, headers=kit.headers("admin"))
+        shared["policy_id"] = platform.json()["items"][0]["id"]
+    if "/api/v1/calendar/{year}" in paths:
+        shared["year"] = "2025"
+    for label in seeded.ids or {"home": {}, "sibling": {}}:
+        seeded.ids.setdefault(label, {}).update({k: v for k, v in shared.items() if k not in seeded.ids[label]})
