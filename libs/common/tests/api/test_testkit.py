@@ -15,7 +15,7 @@ from typing import Annotated, ClassVar
 import asyncpg
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import DateTime, Integer, Text, Uuid, select, text
@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.api.routing import SessionDep, problem
+from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.app import create_service_app
 from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
@@ -76,7 +77,7 @@ Writer = Annotated[Caller, Depends(require_roles("officer", "admin"))]
 
 # --- the example service, scoped as it must be, and routes that leak ------------------------
 
-router = APIRouter(responses=PROBLEMS)
+router = ServiceRouter(responses=PROBLEMS)
 
 
 @router.post("/notes", status_code=201)
@@ -85,7 +86,7 @@ async def create_note(body: NoteCreate, caller: Writer, session: SessionDep) -> 
     await ensure_in_scope(session, caller, body.unit_id, "unit")
     note = Note(id=uuid.uuid4(), unit_id=body.unit_id, title=body.title, version=1, created_at=datetime.now(UTC))
     session.add(note)
-    await session.commit()
+    await session.flush()  # the route's transaction commits
     return {"id": str(note.id), "unit_id": str(note.unit_id), "title": note.title}
 
 
@@ -108,7 +109,7 @@ async def list_notes(caller: Reader, session: SessionDep, unit_id: uuid.UUID | N
     return [note.title for note in (await session.scalars(statement)).all()]
 
 
-leaky = APIRouter(responses=PROBLEMS)
+leaky = ServiceRouter(responses=PROBLEMS)
 
 
 @leaky.get("/leaky/notes/{note_id}")
@@ -166,8 +167,8 @@ async def seed_notes(kit: ServiceTestKit, app: FastAPI, client: httpx.AsyncClien
     return seeded
 
 
-sound = ServiceTestKit(create_app=example_app, settings_class=KitSettings, service_root=HERE, seed=seed_notes)
-leaking = ServiceTestKit(create_app=leaky_app, settings_class=KitSettings, service_root=HERE, seed=seed_notes)
+sound = ServiceTestKit(create_app=example_app, settings_class=KitSettings, package=HERE, seed=seed_notes)
+leaking = ServiceTestKit(create_app=leaky_app, settings_class=KitSettings, package=HERE, seed=seed_notes)
 
 
 # --- template databases --------------------------------------------------------------------
@@ -178,7 +179,7 @@ async def test_each_copy_of_the_template_is_at_head_and_keeps_its_commits_to_its
         first = await asyncpg.connect(one.replace("+asyncpg", ""))
         second = await asyncpg.connect(two.replace("+asyncpg", ""))
         try:
-            assert await first.fetchval("SELECT version_num FROM alembic_version") == "0001"
+            assert await first.fetchval("SELECT version_num FROM alembic_version") == "0002"  # the head
             await first.execute(
                 "INSERT INTO notes (id, unit_id, title, version, created_at) VALUES ($1, $2, 'x', 1, now())",
                 uuid.uuid4(),
@@ -273,7 +274,7 @@ def _kit_with(handler) -> ServiceTestKit:
     return ServiceTestKit(
         create_app=example_app,
         settings_class=KitSettings,
-        service_root=HERE,
+        package=HERE,
         consumers=lambda runner, app: runner.on(CaseClosed)(handler),
     )
 
