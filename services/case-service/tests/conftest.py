@@ -123,9 +123,21 @@ async def build_world(client: httpx.AsyncClient) -> World:
     return w
 
 
+async def prebuild_world(kit: ServiceTestKit, app, client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
+    """The county of build_world, built once per session into a template (see ``world``)."""
+    w = await build_world(client)
+    return {"units": dict(w.units), "officers": dict(w.officers)}
+
+
 @pytest.fixture
-async def world(client) -> World:
-    return await build_world(client)
+async def world(client, service_kit: ServiceTestKit) -> World:
+    """The county of build_world: the test's database is a copy of the template it was built
+    into once (ServiceTestKit.prebuilt), so only its ids are read here."""
+    built = await service_kit.prebuilt_world("world")
+    w = World(client)
+    w.units.update(built["units"])
+    w.officers.update(built["officers"])
+    return w
 
 
 @pytest.fixture
@@ -310,5 +322,6 @@ kit = ServiceTestKit(
     package="case_service",
     consumers=lambda runner, app: sanctions.register(runner),
     seed=seed_sibling_townships,
+    prebuilt={"world": prebuild_world},
 )
 globals().update(kit.fixtures())

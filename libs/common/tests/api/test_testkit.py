@@ -216,6 +216,28 @@ async def test_while_a_test_runs_the_next_copy_of_its_template_is_being_made() -
             assert second.rsplit("/", 1)[1] == next_name, "the next test takes the copy made ahead"
 
 
+async def test_a_prebuilt_world_is_built_once_and_every_copy_starts_with_it() -> None:
+    builds = []
+
+    async def two_units(kit: ServiceTestKit, app: FastAPI, client: httpx.AsyncClient) -> dict[str, str]:
+        builds.append(1)
+        for name, parent in (("C", None), ("A", "C")):
+            kind = "county" if parent is None else "township"
+            unit = UnitCreated(unit_id=UNITS[name], code=name, name=name, kind=kind, parent_id=UNITS.get(parent))
+            await deliver(app, unit)
+        return {"A": str(UNITS["A"])}
+
+    kit = ServiceTestKit(
+        create_app=example_app, settings_class=KitSettings, service_root=HERE, prebuilt={"two_units": two_units}
+    )
+    assert await kit.prebuilt_world("two_units") == {"A": str(UNITS["A"])}
+    template, _ = await asyncio.to_thread(kit.prebuilt_template, "two_units")
+    for _ in range(2):
+        async with databases.database_copied_from(template) as url, kit.started(url) as app:
+            assert len((await snapshot(app, "unit_tree"))["unit_tree"]) == 2
+    assert builds == [1], "built once"
+
+
 # --- headers -----------------------------------------------------------------------------
 
 

@@ -144,6 +144,12 @@ class ServiceTestKit:
     seed: Seed | None = None
     #: Runs after an ``app`` fixture's startup (e.g. a unit every test expects).
     prepare: Callable[[FastAPI], Awaitable[None]] | None = None
+    #: Worlds built once per session into a template of their own, by fixture name: a test
+    #: that requests one of these fixtures gets a ``database`` copied from that template (the
+    #: conftest's fixture of that name reads what the builder returned: :meth:`prebuilt_world`).
+    prebuilt: dict[str, Callable[[ServiceTestKit, FastAPI, httpx.AsyncClient], Awaitable[Any]]] = field(
+        default_factory=dict
+    )
     settings_overrides: dict[str, Any] = field(default_factory=dict)
     secret: str = TEST_JWT_SECRET
 
@@ -207,6 +213,21 @@ class ServiceTestKit:
 
         return seeded_template(self.package, f"{self.service_name}-{seed.__qualname__}", build)
 
+    def prebuilt_template(self, name: str) -> tuple[str, Any]:
+        """The template of the prebuilt world ``name`` (built on first use) and what its builder
+        returned. Blocking."""
+        builder = self.prebuilt[name]
+
+        async def build(url: str) -> Any:
+            async with self.started(url) as app, self.client_for(app) as client:
+                return await builder(self, app, client)
+
+        return seeded_template(self.package, f"{self.service_name}-{name}", build)
+
+    async def prebuilt_world(self, name: str) -> Any:
+        """What the builder of the prebuilt world ``name`` returned (the same for every test)."""
+        return (await asyncio.to_thread(self.prebuilt_template, name))[1]
+
     @asynccontextmanager
     async def seeded_database(self) -> AsyncIterator[tuple[str, Seeded]]:
         """A copy of the seeded template of its own: (asyncpg URL, what the seed returned)."""
@@ -240,10 +261,19 @@ class ServiceTestKit:
             return kit
 
         @pytest.fixture
-        async def database() -> AsyncIterator[str]:
-            """A database of this test's own at the migrations' head (asyncpg URL)."""
-            async with database_from_template(kit.package) as url:
-                yield url
+        async def database(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+            """A database of this test's own at the migrations' head (asyncpg URL) — with the
+            prebuilt world in it when the test asks for one (``ServiceTestKit.prebuilt``)."""
+            worlds = [name for name in kit.prebuilt if name in request.fixturenames]
+            if len(worlds) > 1:
+                raise LookupError(f"a test can have one prebuilt world, not {worlds}")
+            if worlds:
+                template, _ = await asyncio.to_thread(kit.prebuilt_template, worlds[0])
+                async with database_copied_from(template) as url:
+                    yield url
+            else:
+                async with database_from_template(kit.package) as url:
+                    yield url
 
         @pytest.fixture
         def app_builder() -> Callable[..., FastAPI]:
