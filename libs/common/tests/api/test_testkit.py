@@ -228,7 +228,7 @@ async def test_a_prebuilt_world_is_built_once_and_every_copy_starts_with_it() ->
         return {"A": str(UNITS["A"])}
 
     kit = ServiceTestKit(
-        create_app=example_app, settings_class=KitSettings, service_root=HERE, prebuilt={"two_units": two_units}
+        create_app=example_app, settings_class=KitSettings, package=HERE, prebuilt={"two_units": two_units}
     )
     assert await kit.prebuilt_world("two_units") == {"A": str(UNITS["A"])}
     template, _ = await asyncio.to_thread(kit.prebuilt_template, "two_units")
