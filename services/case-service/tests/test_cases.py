@@ -125,7 +125,7 @@ async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for
             "policy_id": policy.json()["id"],
         }  # fmt: skip
         assert await scanner(60).scan_once(app.state.sessions) == 0
-        assert await count_awaited_days(app.state.sessions, app.state.settings) == 0, "still not countable"
+        assert await count_awaited_days(app.state.sessions) == 0, "still not countable"
         # The calendar now covers the period: the coming years are published (test schedules).
         for year in range(today().year + 1, today().year + 10):
             schedule = {"holidays": [], "adjusted_working_days": [], "source": f"{year}（测试年）"}

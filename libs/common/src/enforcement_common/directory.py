@@ -130,21 +130,24 @@ async def _upsert_case(session: AsyncSession, values: dict[str, Any], *, insert_
     )
 
 
+def _case_fields(d: CaseFiled | CaseClosed) -> dict:
+    """What case.filed and case.closed both tell of a case."""
+    return {
+        "case_id": d.case_id,
+        "unit_id": d.unit_id,
+        "case_no": d.case_no,
+        "category": d.category,
+        "lead_handler_id": d.lead_handler_id,
+        "handler_ids": d.handler_ids,
+        "filed_on": d.filed_on,
+    }
+
+
 async def _case_filed(session: AsyncSession, event: ReceivedEvent[CaseFiled]) -> None:
     d = event.data
     await _upsert_case(
         session,
-        {
-            "case_id": d.case_id,
-            "unit_id": d.unit_id,
-            "case_no": d.case_no,
-            "category": d.category,
-            "lead_handler_id": d.lead_handler_id,
-            "handler_ids": d.handler_ids,
-            "filed_on": d.filed_on,
-            "closed_on": None,
-            "is_major": d.is_major,
-        },
+        {**_case_fields(d), "closed_on": None, "is_major": d.is_major},
         insert_only={"status": "filed"},
     )
 
@@ -153,18 +156,7 @@ async def _case_closed(session: AsyncSession, event: ReceivedEvent[CaseClosed]) 
     d = event.data
     await _upsert_case(
         session,
-        {
-            "case_id": d.case_id,
-            "unit_id": d.unit_id,
-            "case_no": d.case_no,
-            "category": d.category,
-            "lead_handler_id": d.lead_handler_id,
-            "handler_ids": d.handler_ids,
-            "filed_on": d.filed_on,
-            "closed_on": d.closed_on,
-            "is_major": None,
-            "status": "closed",
-        },
+        {**_case_fields(d), "closed_on": d.closed_on, "is_major": None, "status": "closed"},
         insert_only={},
     )
 

@@ -21,14 +21,14 @@ from enforcement_common.cli import service_main
 
 
 async def _count_awaited_days(app: FastAPI) -> None:
-    await case_deadlines.count_awaited_days(app.state.sessions, app.state.settings)
+    await case_deadlines.count_awaited_days(app.state.sessions)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     async def count_deadlines_that_awaited_the_calendar(session: AsyncSession, _year: PublishedYear) -> None:
-        await case_deadlines.count_awaited_in(session, settings)
+        await case_deadlines.count_awaited_in(session)
 
     return create_service_app(
         settings,

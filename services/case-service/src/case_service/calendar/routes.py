@@ -9,7 +9,7 @@ from fastapi import Path
 from case_service import errors
 from case_service.calendar import service
 from case_service.calendar.schemas import CalendarYearPut, CalendarYearRead
-from case_service.deps import AdminCaller, AnyCaller, SettingsDep
+from case_service.deps import AdminCaller, AnyCaller
 from enforcement_common.api.routing import COMMON_RESPONSES, NOT_FOUND, SessionDep, problem
 from enforcement_common.api.transaction import ServiceRouter
 
@@ -32,8 +32,8 @@ async def read_calendar_year(year: Year, _: AnyCaller, session: SessionDep) -> C
     responses={422: problem("A date outside the year, a day both off and worked, or a weekday 'worked instead'")},
 )
 async def publish_calendar_year(
-    year: Year, body: CalendarYearPut, _: AdminCaller, session: SessionDep, settings: SettingsDep
+    year: Year, body: CalendarYearPut, _: AdminCaller, session: SessionDep
 ) -> CalendarYearRead:
     """Publish the year's schedule (admin): every service counts working days of that year by
     it (calendar.year_published); deadlines that awaited it are counted."""
-    return await service.publish(session, settings, year, body)
+    return await service.publish(session, year, body)

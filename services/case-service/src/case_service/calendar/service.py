@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from case_service import errors
 from case_service.calendar.schemas import CalendarYearPut, CalendarYearRead
 from case_service.cases.deadlines import count_awaited_in
-from case_service.config import Settings
 from case_service.events import emit
 from enforcement_common.contracts.case import CalendarYearPublished
 from enforcement_common.holidays import apply_year, calendar_years
@@ -35,7 +34,7 @@ def check_year(year: int, body: CalendarYearPut) -> None:
         raise errors.CALENDAR_INVALID_SCHEDULE("The schedule is not consistent.", errors=problems)
 
 
-async def publish(session: AsyncSession, settings: Settings, year: int, body: CalendarYearPut) -> CalendarYearRead:
+async def publish(session: AsyncSession, year: int, body: CalendarYearPut) -> CalendarYearRead:
     """Store the year, count working days by it from now on, and tell every service.
     Publishing the same schedule again changes nothing and emits nothing."""
     check_year(year, body)
@@ -52,7 +51,7 @@ async def publish(session: AsyncSession, settings: Settings, year: int, body: Ca
     await apply_year(session, year, holidays, adjusted, body.source)
     # Deadlines that awaited this year are counted now (the other services count theirs when
     # the event reaches them; case-service's own consumer of it then finds nothing left).
-    await count_awaited_in(session, settings)
+    await count_awaited_in(session)
     await emit(
         session,
         CalendarYearPublished(year=year, holidays=holidays, adjusted_working_days=adjusted, source=body.source),

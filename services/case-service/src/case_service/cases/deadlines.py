@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from case_service.cases import rules
-from case_service.config import Settings
 from case_service.events import SERVICE
 from case_service.models import Case, CaseDeadline
 from case_service.policy import CASE_POLICIES
@@ -42,15 +41,15 @@ def scanner(interval: float) -> OverdueScanner:
     )
 
 
-async def count_awaited_days(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+async def count_awaited_days(sessions: async_sessionmaker[AsyncSession]) -> int:
     """Deadlines whose last day could not be counted (working days of a year whose holiday
     calendar was not published yet): count them now where the calendar covers them. Run
     when a year is published (calendar.year_published) and hourly (a library update)."""
     async with sessions() as session, session.begin():
-        return await count_awaited_in(session, settings)
+        return await count_awaited_in(session)
 
 
-async def count_awaited_in(session: AsyncSession, settings: Settings) -> int:
+async def count_awaited_in(session: AsyncSession) -> int:
     """:func:`count_awaited_days` inside the caller's transaction."""
     filled = 0
     rows = (
