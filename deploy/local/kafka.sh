@@ -68,6 +68,8 @@ start() {
       || { cat "$KAFKA_DIR/format.log" >&2; die "kafka storage format failed"; }
   fi
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (heap $KAFKA_HEAP)"
+  # Where this start's lines begin in the (appended) log, so a failure quotes only them.
+  touch "$KAFKA_DIR/kafka.log"; stat -c %s "$KAFKA_DIR/kafka.log" >"$KAFKA_DIR/kafka.log.start"
   # setsid: own process group, so Ctrl-C in the caller's terminal reaches its trap only.
   setsid "${JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties" >>"$KAFKA_DIR/kafka.log" 2>&1 </dev/null &
   echo $! >"$PID_FILE"
@@ -79,7 +81,8 @@ wait_ready() {
     "$VENV_BIN/python" -m enforcement_common.topics wait --bootstrap "$(kafka_bootstrap)" --timeout 3 2>/dev/null && return 0
     # Our broker died (a taken port, bad storage): say why now instead of waiting.
     if ! external_kafka && ! running; then
-      grep -E "ERROR|Exception" "$KAFKA_DIR/kafka.log" | head -5 >&2
+      local from=0; [ -f "$KAFKA_DIR/kafka.log.start" ] && from="$(cat "$KAFKA_DIR/kafka.log.start")"
+      tail -c +"$((from + 1))" "$KAFKA_DIR/kafka.log" | grep -E -A3 "ERROR|FATAL|Caused by" | head -40 >&2
       die "Kafka exited during start-up; see $KAFKA_DIR/kafka.log"
     fi
   done

@@ -20,6 +20,22 @@ UnitKind = Literal["county", "township", "department", "bureau", "section", "det
 StaffType = Literal["established", "contract", "retired", "former"]  # INT-2
 QualificationStatus = Literal["active", "suspended", "revoked", "uncertified"]
 CaseCategory = Literal["penalty", "license", "coercion", "inspection", "levy", "requisition"]
+# 行政处罚的种类 — 行政处罚法 第九条 (STAT-7); `other` for 法律、行政法规规定的其他行政处罚.
+PenaltyKind = Literal[
+    "warning",
+    "circulated_criticism",
+    "fine",
+    "confiscation",
+    "license_suspension",
+    "qualification_downgrade",
+    "license_revocation",
+    "business_restriction",
+    "suspension_of_production",
+    "closure",
+    "employment_restriction",
+    "detention",
+    "other",
+]
 CaseStatus = Literal[
     "filed",
     "investigating",
@@ -44,6 +60,8 @@ class _UnitData(EventData):
     kind: UnitKind
     parent_id: UUID | None
     region_code: str | None = None
+    # The case categories the unit is empowered to enforce (STAT-8: 应执法 vs 已执法).
+    duties: list[CaseCategory] = Field(default_factory=list)
 
 
 class UnitCreated(_UnitData):
@@ -155,6 +173,8 @@ class CaseDecided(_CaseData):
     category: CaseCategory
     decided_on: date
     decision_type: str
+    # 行政处罚法 第九条 kinds imposed (penalty cases; empty for other categories) — STAT-7.
+    penalty_kinds: list[PenaltyKind] = Field(default_factory=list)
     fine_amount: Money | None
     confiscation_amount: Money | None
     hearing_held: bool
