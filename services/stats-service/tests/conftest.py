@@ -223,12 +223,25 @@ async def seed_sibling_townships(kit: ServiceTestKit, app, client) -> Seeded:
                 effective_on=year_start,
             ),
         )
+        report = await client.post(
+            "/api/v1/reports",
+            json={"unit_id": str(unit.unit_id), "period": str(year_start.year)},
+            headers=kit.headers("unit_leader", unit=unit.unit_id),
+        )
+        assert report.status_code == 201, report.text
         seeded.units[label] = str(unit.unit_id)
         seeded.officers[label] = str(lead)
-        seeded.ids[label] = {"unit_id": str(unit.unit_id)}
-        seeded.markers[label] = {str(unit.unit_id), *(o.name for o in officers), *(str(o.officer_id) for o in officers)}
+        seeded.ids[label] = {"unit_id": str(unit.unit_id), "report_id": report.json()["id"]}
+        seeded.markers[label] = {
+            str(unit.unit_id),
+            report.json()["id"],
+            report.json()["content_hash"],
+            *(o.name for o in officers),
+            *(str(o.officer_id) for o in officers),
+        }
         seeded.pools.setdefault("unit_id", []).append(str(unit.unit_id))
     seeded.pools["unit_id"].append(str(county.unit_id))
+    seeded.bodies = {"POST /api/v1/reports": {"unit_id": "", "period": str(year_start.year)}}
     return seeded
 
 

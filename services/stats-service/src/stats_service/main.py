@@ -2,12 +2,15 @@
 
 from fastapi import FastAPI
 
-from enforcement_common.app import ConsumerSpec, create_service_app
+from enforcement_common.app import ConsumerSpec, PeriodicJob, create_service_app
 from enforcement_common.cli import service_main
 from stats_service import errors
 from stats_service.config import Settings
 from stats_service.consumers import all_topics
+from stats_service.policy import STATS_POLICIES
 from stats_service.public.routes import router as public_router
+from stats_service.reports.deadlines import ensure_annual_dues
+from stats_service.reports.routes import router as reports_router
 from stats_service.stats.routes import router as stats_router
 
 
@@ -19,9 +22,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Statistics read models: counters by unit × period × category, training and certificate statistics, "
             "the public certificate-holder list, periodic reports and their submission; rebuildable from the topics."
         ),
-        routers=[stats_router, public_router],
+        routers=[stats_router, reports_router, public_router],
         consumers=[ConsumerSpec("projection", all_topics.TOPICS, all_topics.register)],
+        periodic=[PeriodicJob("annual-reports", lambda s: s.report_scan_interval_seconds, ensure_annual_dues)],
         errors=errors.CATALOGUE,
+        policies=STATS_POLICIES,
     )
 
 

@@ -180,6 +180,14 @@ def annual_report_due_on(year: int, due_month: int, due_day: int) -> date:
     return date(year + 1, due_month, min(due_day, last))
 
 
+def deadline_status(due_on: date, met_on: date | None, on: date) -> tuple[str, int | None]:
+    """A deadline's status (CONTRACT.md deadlines): open, met, met_late (days late kept) or overdue."""
+    if met_on is not None:
+        late = (met_on - due_on).days
+        return ("met_late", late) if late > 0 else ("met", None)
+    return ("overdue", (on - due_on).days) if on > due_on else ("open", None)
+
+
 # --- figures --------------------------------------------------------------------------------
 
 

@@ -481,12 +481,13 @@ async def live_generation(session: AsyncSession, *, for_apply: bool = False) -> 
     report's freezing) until the caller's transaction ends."""
     stmt = select(ProjectionState.live_gen).where(ProjectionState.id == 1)
     if for_apply:
-        stmt = stmt.with_for_update(key_share=True)
+        stmt = stmt.with_for_update(key_share=False)  # FOR UPDATE: a reader's FOR SHARE holds it off
     return (await session.execute(stmt)).scalar_one()
 
 
-async def log_event(session: AsyncSession, fold: Fold) -> bool:
-    """Keep the event at its first position; False when the same event id was logged before."""
+async def is_first_copy(session: AsyncSession, fold: Fold) -> bool:
+    """Log the event at its first position; False for another copy of a logged event (the same
+    id published again, at another position) — it is not applied again, live or in a rebuild."""
     inserted = await session.execute(
         insert(LoggedEvent)
         .values(
@@ -501,25 +502,26 @@ async def log_event(session: AsyncSession, fold: Fold) -> bool:
         .on_conflict_do_nothing(index_elements=[LoggedEvent.event_id])
         .returning(LoggedEvent.event_id)
     )
-    return inserted.first() is not None
-
-
-async def is_first_copy(session: AsyncSession, fold: Fold) -> bool:
-    """For a replay of the topics: the event is the logged copy (or one the live projection never saw)."""
+    if inserted.first() is not None:
+        return True
     logged = await session.get(LoggedEvent, fold.envelope.id)
-    return logged is None or (logged.topic, logged.partition, logged.offset) == (
+    return logged is not None and (logged.topic, logged.partition, logged.offset) == (
         fold.topic,
         fold.partition,
         fold.offset,
     )
 
 
+async def apply_event(session: AsyncSession, gen: int, fold: Fold) -> bool:
+    """Fold a consumed record into ``gen`` (live or rebuild): once per event, once per generation."""
+    if not await is_first_copy(session, fold):
+        return False
+    return await apply_to_generation(session, gen, fold)
+
+
 async def apply_live(session: AsyncSession, fold: Fold) -> bool:
     """The live consumer's handling of one event (inside the inbox transaction)."""
-    gen = await live_generation(session, for_apply=True)
-    if not await log_event(session, fold):
-        return False  # the same event again (another copy of it): already counted
-    return await apply_to_generation(session, gen, fold)
+    return await apply_event(session, await live_generation(session, for_apply=True), fold)
 
 
 def fold_of(envelope: Envelope, topic: str, partition: int, offset: int) -> Fold | None:
