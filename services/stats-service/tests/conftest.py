@@ -241,6 +241,10 @@ async def seed_sibling_townships(kit: ServiceTestKit, app, client) -> Seeded:
         }
         seeded.pools.setdefault("unit_id", []).append(str(unit.unit_id))
     seeded.pools["unit_id"].append(str(county.unit_id))
+    rebuild = await client.post("/api/v1/admin/rebuild", headers=kit.headers("admin"))
+    assert rebuild.status_code == 202, rebuild.text
+    for ids in seeded.ids.values():  # one rebuild of the whole projection (service-wide by design)
+        ids["rebuild_id"] = rebuild.json()["id"]
     seeded.bodies = {"POST /api/v1/reports": {"unit_id": "", "period": str(year_start.year)}}
     return seeded
 

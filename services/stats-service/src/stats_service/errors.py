@@ -26,7 +26,7 @@ REPORT_FORMAT_NOT_ACCEPTABLE = ErrorCode(
 # Rebuild and reconciliation
 REBUILD_RUNNING = ErrorCode("rebuild.already_running", 409, "已有重建正在进行", "A rebuild is already running")
 RECONCILIATION_SOURCE_UNAVAILABLE = ErrorCode(
-    "reconciliation.source_unavailable", 502, "案件服务暂不可用", "case-service's counts are unavailable"
+    "reconciliation.source_unavailable", 424, "案件服务暂不可用", "case-service's counts are unavailable"
 )
 
 CATALOGUE = ErrorCatalogue.collect(globals())

@@ -5,6 +5,8 @@ from fastapi import FastAPI
 from enforcement_common.app import ConsumerSpec, PeriodicJob, create_service_app
 from enforcement_common.cli import service_main
 from stats_service import errors
+from stats_service.admin.rebuild import resume_running
+from stats_service.admin.routes import router as admin_router
 from stats_service.config import Settings
 from stats_service.consumers import all_topics
 from stats_service.policy import STATS_POLICIES
@@ -22,9 +24,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Statistics read models: counters by unit × period × category, training and certificate statistics, "
             "the public certificate-holder list, periodic reports and their submission; rebuildable from the topics."
         ),
-        routers=[stats_router, reports_router, public_router],
+        routers=[stats_router, reports_router, public_router, admin_router],
         consumers=[ConsumerSpec("projection", all_topics.TOPICS, all_topics.register)],
-        periodic=[PeriodicJob("annual-reports", lambda s: s.report_scan_interval_seconds, ensure_annual_dues)],
+        periodic=[
+            PeriodicJob("annual-reports", lambda s: s.report_scan_interval_seconds, ensure_annual_dues),
+            PeriodicJob("rebuild", lambda s: s.rebuild_poll_seconds, resume_running),
+        ],
         errors=errors.CATALOGUE,
         policies=STATS_POLICIES,
     )

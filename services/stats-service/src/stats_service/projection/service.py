@@ -47,6 +47,7 @@ from enforcement_common.contracts.review import (
     ReviewObligationOverdue,
 )
 from enforcement_common.contracts.tolerance import ToleranceDecided
+from enforcement_common.directory import DIRECTORY_EVENTS
 from enforcement_common.events import Envelope
 from enforcement_common.events.consumer import known_fields
 from stats_service import rules
@@ -439,6 +440,8 @@ FOLDS: dict[type[EventData], FoldFn] = {
 }
 _BY_TYPE = {model.type: fold for model, fold in FOLDS.items()}
 TOPICS = sorted({model.topic for model in FOLDS})
+#: Every type the live consumer applies (the directory's too): logged and positioned.
+APPLIED_TYPES = frozenset(_BY_TYPE) | {model.type for model in DIRECTORY_EVENTS}
 
 
 def position_key(topic: str, partition: int) -> str:
@@ -468,11 +471,13 @@ async def _advance(session: AsyncSession, gen: int, fold: Fold) -> bool:
 
 
 async def apply_to_generation(session: AsyncSession, gen: int, fold: Fold) -> bool:
-    """Fold one event into ``gen`` unless the generation has it; True when applied."""
-    function = _BY_TYPE.get(fold.envelope.type)
-    if function is None or not await _advance(session, gen, fold):
+    """Fold one event into ``gen`` unless the generation has it; True when applied. A type the
+    directory keeps but the statistics do not count (``case.stage_changed``) only moves the position."""
+    if fold.envelope.type not in APPLIED_TYPES or not await _advance(session, gen, fold):
         return False
-    await function(session, gen, fold)
+    function = _BY_TYPE.get(fold.envelope.type)
+    if function is not None:
+        await function(session, gen, fold)
     return True
 
 
@@ -525,9 +530,9 @@ async def apply_live(session: AsyncSession, fold: Fold) -> bool:
 
 
 def fold_of(envelope: Envelope, topic: str, partition: int, offset: int) -> Fold | None:
-    """The fold of a raw envelope (a replay from Kafka or the log); None for a type not counted."""
+    """The fold of a raw envelope (a replay from Kafka or the log); None for a type not applied."""
     model = event_model_for(envelope.type)
-    if model is None or model not in FOLDS:
+    if model is None or envelope.type not in APPLIED_TYPES:
         return None
     data = model.model_validate(known_fields(model, envelope.data))
     return Fold(data, envelope, topic, partition, offset)
