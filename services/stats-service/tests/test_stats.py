@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import httpx
+
 from enforcement_common.contracts.accountability import ErrorCaseDecided, ErrorCaseOpened, Respondent
 from enforcement_common.contracts.case import OfficerQualificationChanged, OfficerUpdated
 from enforcement_common.contracts.tolerance import ToleranceDecided
@@ -289,3 +291,26 @@ async def test_stat_5b_public_list_shows_only_valid_holders_and_four_fields(clie
     schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["CertificateHolder"]
     assert set(schema["properties"]) == {"name", "certificate_number", "unit", "valid_to"}
     assert schema.get("additionalProperties") is False
+
+
+async def test_reconciliation_outside_scope_is_404_and_an_unreachable_owner_a_documented_424(
+    app_builder, database, deliver, world
+):
+    _, a, b = await _county_with_two_townships(deliver, world)
+    # nothing listens on this port: case-service's counts cannot be read
+    app = app_builder(database, case_service_url="http://127.0.0.1:9")
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://stats") as client:
+            outside = await client.get(
+                "/api/v1/admin/reconciliation",
+                params={"unit_id": str(b.unit_id), "period": str(Y)},
+                headers=auth("auditor", unit=a.unit_id),
+            )
+            assert outside.status_code == 404
+            unreachable = await client.get(
+                "/api/v1/admin/reconciliation",
+                params={"unit_id": str(a.unit_id), "period": str(Y)},
+                headers=auth("auditor", unit=a.unit_id),
+            )
+            assert unreachable.status_code == 424
+            assert unreachable.json()["code"] == "reconciliation.source_unavailable"
