@@ -106,6 +106,7 @@ class StatUnit(Base):
     kind: Mapped[str] = mapped_column(Text)
     region_code: Mapped[str | None] = mapped_column(Text)
     duties: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    __table_args__ = (Index("ix_stat_units_parent", "gen", "parent_id"),)
 
 
 class StatCase(Base):
@@ -140,6 +141,16 @@ class StatCounter(Base):
     category: Mapped[str] = mapped_column(Text, primary_key=True)
     measure: Mapped[str] = mapped_column(Text, primary_key=True)
     value: Mapped[Decimal] = mapped_column(Numeric(20, 2))
+    # A unit's days read by index only (no heap visit): the county-year query's path.
+    __table_args__ = (
+        Index(
+            "ix_stat_counters_unit_day_covering",
+            "gen",
+            "unit_id",
+            "day",
+            postgresql_include=["category", "measure", "value"],
+        ),
+    )
 
 
 class StatOfficerState(Base):

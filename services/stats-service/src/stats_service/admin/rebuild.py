@@ -36,7 +36,7 @@ from stats_service.projection.service import (
     APPLIED_TYPES,
     PROJECTION_TABLES,
     TOPICS,
-    apply_event,
+    apply_many,
     drop_generation,
     fold_of,
     live_generation,
@@ -201,6 +201,7 @@ async def _run(
             async with sessions() as session, session.begin():
                 live = await _live_positions(session)
                 done = 0
+                folds = []
                 for tp, records in fetched.items():
                     key = position_key(tp.topic, tp.partition)
                     for record in records:
@@ -212,9 +213,10 @@ async def _run(
                             break
                         fold = fold_of(envelope, tp.topic, tp.partition, record.offset)
                         if fold is not None:
-                            await apply_event(session, gen, fold)
+                            folds.append(fold)
                         consumed[key] = record.offset + 1
                         done += 1
+                await apply_many(session, gen, folds)
                 rebuild = await session.get(Rebuild, rebuild_id, with_for_update=True)
                 rebuild.positions = dict(consumed)
                 rebuild.events_done += done

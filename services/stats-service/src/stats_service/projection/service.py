@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,9 +129,20 @@ def _facts(row: StatCase | None) -> rules.CaseFacts | None:
     )
 
 
+def _cache(session: AsyncSession, name: str) -> dict:
+    """Rows a transaction already read or added (a pending row is not in the identity map until
+    flushed, and a batch of a rebuild does not flush between events)."""
+    return session.info.setdefault(f"stats_{name}", {})
+
+
 async def _change_case(session: AsyncSession, gen: int, case_id: uuid.UUID, changes: dict[str, Any]) -> None:
-    """Apply ``changes`` to the case's facts and the difference they make to the counters."""
-    row = await session.get(StatCase, (gen, case_id), with_for_update=True)
+    """Apply ``changes`` to the case's facts and the difference they make to the counters.
+
+    One writer per case: its events share a partition, which one consumer (live) or the one
+    rebuild runner reads — so no row lock; the transaction's cache keeps a batch's cases."""
+    cases = _cache(session, "cases")
+    key = (gen, case_id)
+    row = cases[key] if key in cases else await session.get(StatCase, key)
     before = _facts(row)
     if row is None:
         row = StatCase(gen=gen, case_id=case_id, penalty_kinds=[], hearing_held=False, **changes)
@@ -139,41 +150,44 @@ async def _change_case(session: AsyncSession, gen: int, case_id: uuid.UUID, chan
     else:
         for name, value in changes.items():
             setattr(row, name, value)
+    cases[key] = row
     after = _facts(row)
-    for (unit_id, day, category, measure), change in sorted(rules.deltas(before, after).items(), key=str):
-        await _add_counter(session, gen, unit_id, day, category, measure, change)
-    await session.flush()
+    pending = session.info.setdefault("counter_deltas", {})
+    for (unit_id, day, category, measure), change in rules.deltas(before, after).items():
+        counter = (gen, unit_id, day, category, measure)
+        pending[counter] = pending.get(counter, Decimal(0)) + change
 
 
-async def _add_counter(
-    session: AsyncSession, gen: int, unit_id: uuid.UUID, day: date, category: str, measure: str, change: Decimal
-) -> None:
-    stmt = insert(StatCounter).values(
-        gen=gen, unit_id=unit_id, day=day, category=category, measure=measure, value=change
-    )
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[
-                StatCounter.gen,
-                StatCounter.unit_id,
-                StatCounter.day,
-                StatCounter.category,
-                StatCounter.measure,
-            ],
-            set_={"value": StatCounter.value + stmt.excluded.value},
+async def flush_counters(session: AsyncSession) -> None:
+    """Write the counter changes gathered in the session: one upsert adding each delta, then the
+    rows back at zero deleted (a replay and the live projection then hold the same rows)."""
+    pending: dict = session.info.pop("counter_deltas", {})
+    changes = [(key, value) for key, value in sorted(pending.items(), key=str) if value]
+    for chunk in range(0, len(changes), 1000):
+        part = changes[chunk : chunk + 1000]
+        stmt = insert(StatCounter).values(
+            [{"gen": g, "unit_id": u, "day": d, "category": c, "measure": m, "value": v} for (g, u, d, c, m), v in part]
         )
-    )
-    # A counter back at zero is no row at all: a replay and the live projection then hold the same rows.
-    await session.execute(
-        delete(StatCounter).where(
-            StatCounter.gen == gen,
-            StatCounter.unit_id == unit_id,
-            StatCounter.day == day,
-            StatCounter.category == category,
-            StatCounter.measure == measure,
-            StatCounter.value == 0,
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    StatCounter.gen,
+                    StatCounter.unit_id,
+                    StatCounter.day,
+                    StatCounter.category,
+                    StatCounter.measure,
+                ],
+                set_={"value": StatCounter.value + stmt.excluded.value},
+            )
         )
-    )
+        await session.execute(
+            delete(StatCounter).where(
+                StatCounter.value == 0,
+                tuple_(
+                    StatCounter.gen, StatCounter.unit_id, StatCounter.day, StatCounter.category, StatCounter.measure
+                ).in_([key for key, _ in part]),
+            )
+        )
 
 
 async def _case_filed(session: AsyncSession, gen: int, fold: Fold) -> None:
@@ -450,20 +464,22 @@ def position_key(topic: str, partition: int) -> str:
 
 async def _advance(session: AsyncSession, gen: int, fold: Fold) -> bool:
     """Record the event's position in ``gen``; False when the generation already has it."""
-    row = await session.get(Position, (gen, fold.topic, fold.partition), with_for_update=True)
+    rows = _cache(session, "positions")
+    key = (gen, fold.topic, fold.partition)
+    row = rows[key] if key in rows else await session.get(Position, key)  # one writer per partition
     now = datetime.now(UTC)
     if row is None:
-        session.add(
-            Position(
-                gen=gen,
-                topic=fold.topic,
-                partition=fold.partition,
-                next_offset=fold.offset + 1,
-                last_event_time=fold.envelope.time,
-                applied_at=now,
-            )
+        rows[key] = Position(
+            gen=gen,
+            topic=fold.topic,
+            partition=fold.partition,
+            next_offset=fold.offset + 1,
+            last_event_time=fold.envelope.time,
+            applied_at=now,
         )
+        session.add(rows[key])
         return True
+    rows[key] = row
     if fold.offset < row.next_offset:
         return False
     row.next_offset, row.last_event_time, row.applied_at = fold.offset + 1, fold.envelope.time, now
@@ -524,9 +540,65 @@ async def apply_event(session: AsyncSession, gen: int, fold: Fold) -> bool:
     return await apply_to_generation(session, gen, fold)
 
 
+async def apply_many(session: AsyncSession, gen: int, folds: list[Fold]) -> int:
+    """A rebuild's batch: the same as :func:`apply_event` for each fold, in order, with the event
+    log read and written once for the batch and the batch's cases and positions read up front."""
+    if not folds:
+        return 0
+    logged = {
+        row.event_id: (row.topic, row.partition, row.offset)
+        for row in (
+            await session.execute(
+                select(LoggedEvent.event_id, LoggedEvent.topic, LoggedEvent.partition, LoggedEvent.offset).where(
+                    LoggedEvent.event_id.in_({f.envelope.id for f in folds})
+                )
+            )
+        )
+    }
+    firsts: list[Fold] = []
+    for fold in folds:
+        position = (fold.topic, fold.partition, fold.offset)
+        if fold.envelope.id not in logged:
+            logged[fold.envelope.id] = position  # the first copy of the batch is the one logged
+            firsts.append(fold)
+            await session.execute(
+                insert(LoggedEvent)
+                .values(
+                    event_id=fold.envelope.id,
+                    topic=fold.topic,
+                    partition=fold.partition,
+                    offset=fold.offset,
+                    type=fold.envelope.type,
+                    time=fold.envelope.time,
+                    data=fold.envelope.data,
+                )
+                .on_conflict_do_nothing(index_elements=[LoggedEvent.event_id])
+            )
+        elif logged[fold.envelope.id] == position:
+            firsts.append(fold)
+    cases = _cache(session, "cases")
+    case_ids = {getattr(f.data, "case_id", None) for f in firsts if f.envelope.type.startswith("case.")} - {None}
+    if case_ids:
+        found = await session.scalars(select(StatCase).where(StatCase.gen == gen, StatCase.case_id.in_(case_ids)))
+        rows = {row.case_id: row for row in found}
+        for case_id in case_ids:
+            cases[(gen, case_id)] = rows.get(case_id)
+    positions = _cache(session, "positions")
+    for row in await session.scalars(select(Position).where(Position.gen == gen)):
+        positions[(gen, row.topic, row.partition)] = row
+    applied = 0
+    with session.no_autoflush:
+        for fold in firsts:
+            applied += await apply_to_generation(session, gen, fold)
+    await flush_counters(session)
+    return applied
+
+
 async def apply_live(session: AsyncSession, fold: Fold) -> bool:
     """The live consumer's handling of one event (inside the inbox transaction)."""
-    return await apply_event(session, await live_generation(session, for_apply=True), fold)
+    applied = await apply_event(session, await live_generation(session, for_apply=True), fold)
+    await flush_counters(session)
+    return applied
 
 
 def fold_of(envelope: Envelope, topic: str, partition: int, offset: int) -> Fold | None:

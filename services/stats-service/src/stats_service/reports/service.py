@@ -23,7 +23,13 @@ from stats_service import errors, rules
 from stats_service.events import emit
 from stats_service.models import AnnualReportDue, LoggedEvent, ProjectionState, Report
 from stats_service.policy import STATS_POLICIES
-from stats_service.projection.service import apply_to_generation, fold_of, position_key, positions_of
+from stats_service.projection.service import (
+    apply_to_generation,
+    flush_counters,
+    fold_of,
+    position_key,
+    positions_of,
+)
 from stats_service.reports import content as report_content
 from stats_service.reports.schemas import (
     ReportCreate,
@@ -216,6 +222,7 @@ async def rederive(
                 fold = fold_of(envelope, row.topic, row.partition, row.offset)
                 if fold is not None and await apply_to_generation(session, scratch, fold):
                     replayed += 1
+            await flush_counters(session)
         content = await report_content.build(session, scratch, unit_id, period)
     finally:
         await nested.rollback()
