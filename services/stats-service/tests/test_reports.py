@@ -253,3 +253,19 @@ def test_stat_6_the_due_date_follows_the_policy_not_a_constant():
     assert annual_report_due_on(2026, 1, 31) == date(2027, 1, 31)
     assert annual_report_due_on(2026, 2, 31) == date(2027, 2, 28)
     assert annual_report_due_on(2027, 2, 29) == date(2028, 2, 29)
+
+
+async def test_stat_2_every_known_unit_owes_its_annual_report(app_builder, database, deliver, world):
+    county, town, _ = await _world(deliver, world)
+    other = world.unit("西关镇", county.unit_id)
+    await deliver(other)
+    last_year = date.today().year - 1
+    app = app_builder(database, reports_since_year=last_year)
+    async with app.router.lifespan_context(app):
+        await ensure_annual_dues(app)
+        async with app.state.sessions() as session:
+            owed = (
+                await session.execute(text("SELECT unit_id, year, due_on FROM annual_reports_due ORDER BY unit_id"))
+            ).all()
+    assert {row.unit_id for row in owed} == {county.unit_id, town.unit_id, other.unit_id}
+    assert {(row.year, row.due_on) for row in owed} == {(last_year, date(last_year + 1, 1, 31))}
