@@ -506,10 +506,9 @@ async def live_generation(session: AsyncSession, *, for_apply: bool = False) -> 
     return (await session.execute(stmt)).scalar_one()
 
 
-async def is_first_copy(session: AsyncSession, fold: Fold) -> bool:
-    """Log the event at its first position; False for another copy of a logged event (the same
-    id published again, at another position) — it is not applied again, live or in a rebuild."""
-    inserted = await session.execute(
+def _log(fold: Fold):
+    """The event log's INSERT of an event at its position (nothing when its id is logged)."""
+    return (
         insert(LoggedEvent)
         .values(
             event_id=fold.envelope.id,
@@ -521,8 +520,13 @@ async def is_first_copy(session: AsyncSession, fold: Fold) -> bool:
             data=fold.envelope.data,
         )
         .on_conflict_do_nothing(index_elements=[LoggedEvent.event_id])
-        .returning(LoggedEvent.event_id)
     )
+
+
+async def is_first_copy(session: AsyncSession, fold: Fold) -> bool:
+    """Log the event at its first position; False for another copy of a logged event (the same
+    id published again, at another position) — it is not applied again, live or in a rebuild."""
+    inserted = await session.execute(_log(fold).returning(LoggedEvent.event_id))
     if inserted.first() is not None:
         return True
     logged = await session.get(LoggedEvent, fold.envelope.id)
@@ -561,19 +565,7 @@ async def apply_many(session: AsyncSession, gen: int, folds: list[Fold]) -> int:
         if fold.envelope.id not in logged:
             logged[fold.envelope.id] = position  # the first copy of the batch is the one logged
             firsts.append(fold)
-            await session.execute(
-                insert(LoggedEvent)
-                .values(
-                    event_id=fold.envelope.id,
-                    topic=fold.topic,
-                    partition=fold.partition,
-                    offset=fold.offset,
-                    type=fold.envelope.type,
-                    time=fold.envelope.time,
-                    data=fold.envelope.data,
-                )
-                .on_conflict_do_nothing(index_elements=[LoggedEvent.event_id])
-            )
+            await session.execute(_log(fold))
         elif logged[fold.envelope.id] == position:
             firsts.append(fold)
     cases = _cache(session, "cases")

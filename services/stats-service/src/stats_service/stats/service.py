@@ -9,7 +9,7 @@ import uuid
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope
+from enforcement_common.contracts.accountability import ErrorSource, Sanction
 from stats_service import errors, rules
 from stats_service.models import (
     ProjectionState,
@@ -303,18 +304,17 @@ async def certificate_figures(session: AsyncSession, gen: int, unit_id: uuid.UUI
 # --- reviews, tolerance, accountability -------------------------------------------------------------
 
 
+async def _of_units_in_period(
+    session: AsyncSession, model: Any, gen: int, units: list[uuid.UUID], day: Any, start: date, end: date
+) -> list[Any]:
+    """The generation's rows of ``model`` of the units whose ``day`` falls in the period."""
+    statement = select(model).where(model.gen == gen, model.unit_id.in_(units), day >= start, day <= end)
+    return list((await session.scalars(statement)).all())
+
+
 async def review_figures(session: AsyncSession, gen: int, unit_id: uuid.UUID, start: date, end: date) -> dict:
     units = await subtree(session, gen, unit_id)
-    obligations = (
-        await session.scalars(
-            select(StatObligation).where(
-                StatObligation.gen == gen,
-                StatObligation.unit_id.in_(units),
-                StatObligation.closed_on >= start,
-                StatObligation.closed_on <= end,
-            )
-        )
-    ).all()
+    obligations = await _of_units_in_period(session, StatObligation, gen, units, StatObligation.closed_on, start, end)
     self_reviewed_cases = set(
         (
             await session.scalars(
@@ -328,16 +328,7 @@ async def review_figures(session: AsyncSession, gen: int, unit_id: uuid.UUID, st
     )
     counted = [o for o in obligations if not o.excluded]  # REV-12: excluded files are not reviewed
     reviewed = sum(o.case_id in self_reviewed_cases for o in counted)
-    reviews = (
-        await session.scalars(
-            select(StatReview).where(
-                StatReview.gen == gen,
-                StatReview.unit_id.in_(units),
-                StatReview.completed_on >= start,
-                StatReview.completed_on <= end,
-            )
-        )
-    ).all()
+    reviews = await _of_units_in_period(session, StatReview, gen, units, StatReview.completed_on, start, end)
     return {
         "unit_id": unit_id,
         "from": start,
@@ -359,16 +350,9 @@ RELIEVING = ("due_diligence", "exempted")
 
 async def tolerance_figures(session: AsyncSession, gen: int, unit_id: uuid.UUID, start: date, end: date) -> dict:
     units = await subtree(session, gen, unit_id)
-    decisions = (
-        await session.scalars(
-            select(StatToleranceDecision).where(
-                StatToleranceDecision.gen == gen,
-                StatToleranceDecision.unit_id.in_(units),
-                StatToleranceDecision.decided_on >= start,
-                StatToleranceDecision.decided_on <= end,
-            )
-        )
-    ).all()
+    decisions = await _of_units_in_period(
+        session, StatToleranceDecision, gen, units, StatToleranceDecision.decided_on, start, end
+    )
     outcomes = Counter(d.outcome for d in decisions)
     relieved = {o for d in decisions if d.outcome in RELIEVING for o in d.officer_ids}
     return {
@@ -380,47 +364,14 @@ async def tolerance_figures(session: AsyncSession, gen: int, unit_id: uuid.UUID,
     }
 
 
-ERROR_SOURCES = (
-    "supervision",
-    "superior_review",
-    "reconsideration",
-    "litigation",
-    "compensation",
-    "superior_finding",
-    "complaint",
-)
-SANCTIONS = (
-    "written_self_criticism",
-    "circulated_criticism",
-    "disqualify_awards_promotion",
-    "suspend_enforcement",
-    "remove_from_post",
-    "administrative_sanction",
-)
+ERROR_SOURCES: tuple[str, ...] = get_args(ErrorSource)  # ERR-5
+SANCTIONS: tuple[str, ...] = get_args(Sanction)  # ERR-11
 
 
 async def accountability_figures(session: AsyncSession, gen: int, unit_id: uuid.UUID, start: date, end: date) -> dict:
     units = await subtree(session, gen, unit_id)
-    opened = (
-        await session.scalars(
-            select(StatErrorCase).where(
-                StatErrorCase.gen == gen,
-                StatErrorCase.unit_id.in_(units),
-                StatErrorCase.opened_on >= start,
-                StatErrorCase.opened_on <= end,
-            )
-        )
-    ).all()
-    decided = (
-        await session.scalars(
-            select(StatErrorCase).where(
-                StatErrorCase.gen == gen,
-                StatErrorCase.unit_id.in_(units),
-                StatErrorCase.decided_on >= start,
-                StatErrorCase.decided_on <= end,
-            )
-        )
-    ).all()
+    opened = await _of_units_in_period(session, StatErrorCase, gen, units, StatErrorCase.opened_on, start, end)
+    decided = await _of_units_in_period(session, StatErrorCase, gen, units, StatErrorCase.decided_on, start, end)
     errors_found = [c for c in decided if c.is_error_case]
     respondents = (
         await session.scalars(
@@ -442,16 +393,7 @@ async def accountability_figures(session: AsyncSession, gen: int, unit_id: uuid.
     }
     case_of = {c.error_case_id: c.case_id for c in errors_found}
     tolerated = [r for r in respondents if r.tolerated or (case_of[r.error_case_id], r.officer_id) in relieved]
-    sanctions = (
-        await session.scalars(
-            select(StatSanction).where(
-                StatSanction.gen == gen,
-                StatSanction.unit_id.in_(units),
-                StatSanction.effective_on >= start,
-                StatSanction.effective_on <= end,
-            )
-        )
-    ).all()
+    sanctions = await _of_units_in_period(session, StatSanction, gen, units, StatSanction.effective_on, start, end)
     by_kind = Counter(s for row in sanctions for s in row.sanctions)
     return {
         "unit_id": unit_id,
