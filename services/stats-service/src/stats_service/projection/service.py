@@ -168,7 +168,7 @@ async def flush_counters(session: AsyncSession) -> None:
         stmt = insert(StatCounter).values(
             [{"gen": g, "unit_id": u, "day": d, "category": c, "measure": m, "value": v} for (g, u, d, c, m), v in part]
         )
-        await session.execute(
+        written = await session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[
                     StatCounter.gen,
@@ -178,16 +178,24 @@ async def flush_counters(session: AsyncSession) -> None:
                     StatCounter.measure,
                 ],
                 set_={"value": StatCounter.value + stmt.excluded.value},
+            ).returning(
+                StatCounter.gen,
+                StatCounter.unit_id,
+                StatCounter.day,
+                StatCounter.category,
+                StatCounter.measure,
+                StatCounter.value,
             )
         )
-        await session.execute(
-            delete(StatCounter).where(
-                StatCounter.value == 0,
-                tuple_(
-                    StatCounter.gen, StatCounter.unit_id, StatCounter.day, StatCounter.category, StatCounter.measure
-                ).in_([key for key, _ in part]),
+        zero = [tuple(row[:5]) for row in written if row.value == 0]
+        if zero:
+            await session.execute(
+                delete(StatCounter).where(
+                    tuple_(
+                        StatCounter.gen, StatCounter.unit_id, StatCounter.day, StatCounter.category, StatCounter.measure
+                    ).in_(zero)
+                )
             )
-        )
 
 
 async def _case_filed(session: AsyncSession, gen: int, fold: Fold) -> None:
