@@ -314,3 +314,13 @@ async def test_reconciliation_outside_scope_is_404_and_an_unreachable_owner_a_do
             )
             assert unreachable.status_code == 424
             assert unreachable.json()["code"] == "reconciliation.source_unavailable"
+
+
+async def test_an_unknown_unit_is_a_404_even_for_a_county_wide_caller(client, deliver, world):
+    await _county_with_two_townships(deliver, world)
+    r = await client.get(
+        "/api/v1/stats/cases",
+        params={"unit_id": "00000000-0000-4000-8000-00000000dead", "period": str(Y)},
+        headers=auth("admin"),
+    )
+    assert r.status_code == 404 and r.json()["code"] == "resource.not_found"

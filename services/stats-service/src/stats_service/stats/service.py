@@ -15,8 +15,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enforcement_common.api.tables import unit_tree
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope
+from enforcement_common.auth.scope import ensure_in_scope, not_found
 from enforcement_common.contracts.accountability import ErrorSource, Sanction
 from stats_service import errors, rules
 from stats_service.models import (
@@ -55,7 +56,10 @@ async def reading(
 ) -> tuple[int, AsOf]:
     """Scope check, then wait (bounded) for ``min_positions``, then hold the projection still
     for the rest of the transaction (``FOR SHARE`` of the state row: no event is applied
-    between the positions read and the figures) — the generation and its ``as_of``."""
+    between the positions read and the figures) — the generation and its ``as_of``. An unknown
+    unit is the same 404 as one outside the caller's scope."""
+    if await session.scalar(select(unit_tree.c.unit_id).where(unit_tree.c.unit_id == unit_id)) is None:
+        raise not_found("unit")
     await ensure_in_scope(session, caller, unit_id, "unit")
     wanted: dict[str, int] = {}
     if min_positions:
