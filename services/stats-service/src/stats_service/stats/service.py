@@ -99,6 +99,24 @@ async def subtree(session: AsyncSession, gen: int, unit_id: uuid.UUID) -> list[u
     return list((await session.execute(_SUBTREE, {"root": unit_id, "gen": gen})).scalars())
 
 
+_SUBTREE_UNITS = text(
+    """
+    WITH RECURSIVE below(unit_id) AS (
+        SELECT CAST(:root AS uuid)
+        UNION
+        SELECT u.unit_id FROM stat_units u JOIN below b ON u.parent_id = b.unit_id WHERE u.gen = :gen
+    )
+    SELECT b.unit_id, u.name, u.code, u.duties
+    FROM below b LEFT JOIN stat_units u ON u.gen = :gen AND u.unit_id = b.unit_id
+    """
+)
+
+
+async def subtree_units(session: AsyncSession, gen: int, unit_id: uuid.UUID) -> list[Any]:
+    """The subtree's units with their name, code and duties (None for a unit no event described) — one query."""
+    return list((await session.execute(_SUBTREE_UNITS, {"root": unit_id, "gen": gen})).all())
+
+
 async def units_of(session: AsyncSession, gen: int, unit_ids: list[uuid.UUID]) -> dict[uuid.UUID, StatUnit]:
     rows = await session.scalars(select(StatUnit).where(StatUnit.gen == gen, StatUnit.unit_id.in_(unit_ids)))
     return {u.unit_id: u for u in rows}
@@ -157,8 +175,9 @@ async def case_figures(
     session: AsyncSession, gen: int, unit_id: uuid.UUID, start: date, end: date, group_by: str
 ) -> dict[str, Any]:
     """Counters summed over the unit's subtree and the period, grouped (category, unit or a time unit)."""
-    units = await subtree(session, gen, unit_id)
-    known = await units_of(session, gen, units)
+    tree = await subtree_units(session, gen, unit_id)
+    units = [u.unit_id for u in tree]
+    known = {u.unit_id: u for u in tree if u.name is not None}
     dimension = {
         "category": StatCounter.category,
         "unit": StatCounter.unit_id,
