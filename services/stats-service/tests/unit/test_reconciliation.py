@@ -66,3 +66,43 @@ def test_a_category_only_the_owner_counts_is_a_difference() -> None:
 def test_an_answer_without_counts_is_refused() -> None:
     with pytest.raises(ValueError):
         reconciliation.theirs_by_category({"detail": "nothing"})
+
+
+def test_case_services_rows_and_heaviest_kinds_compare_by_class() -> None:
+    ours = reconciliation.ours_by_category(
+        [
+            {
+                "key": "penalty",
+                "no_duty": False,
+                "filed": 3,
+                "decided": 2,
+                "closed": 1,
+                "hearings": 0,
+                "fines_total": Decimal("100.00"),
+                "confiscations_total": Decimal("0.00"),
+                "penalty_decisions_by_kind": {"k1": 0, "k2": 1, "k3": 1, "k4": 0, "k5": 0, "k0": 0},
+            }
+        ]
+    )
+    theirs = reconciliation.theirs_by_category(
+        {
+            "rows": [
+                {
+                    "key": "penalty",
+                    "filed": 3,
+                    "decided": 2,
+                    "closed": 1,
+                    "hearings": 0,
+                    "fines_total": "100.00",
+                    "confiscations_total": "0.00",
+                    "penalty_decisions": {"license_revocation": 1, "confiscation": 1},
+                }
+            ],
+            "totals": {},
+        }
+    )
+    assert reconciliation.differences(ours, theirs) == []
+    theirs["penalty"]["penalty:k3"] = "0"
+    assert reconciliation.differences(ours, theirs) == [
+        {"category": "penalty", "measure": "penalty:k3", "ours": "1", "theirs": "0"}
+    ]

@@ -1,10 +1,10 @@
 """Reconciliation (对账) with the owner of the cases: our counters for a unit and period beside
 case-service's ``GET /cases:counts?unit_id=&from=&to=&group_by=category``, differences listed.
 
-case-service's answer is read leniently (its endpoint is being built beside this one): a list
-under ``groups``/``items``/``counts`` of objects naming the category (``key`` or ``category``)
-and any of ``filed``, ``decided``, ``closed``, ``hearings``, ``fines_total``,
-``confiscations_total``; only the measures both sides give are compared."""
+case-service answers ``rows`` of ``{key: category, filed, decided, closed, hearings,
+fines_total, confiscations_total, penalty_decisions: {heaviest kind: n}}``; its heaviest kinds
+are compared by their class of 行政处罚法 第九条 (``penalty:k1`` … ``k5``, ``k0``), as this service
+counts them (STAT-7). Only the measures both sides give are compared."""
 
 from __future__ import annotations
 
@@ -15,9 +15,17 @@ from typing import Any
 
 import httpx
 
-from stats_service import errors
+from stats_service import errors, rules
 
-MEASURES = ("filed", "decided", "closed", "hearings", "fines_total", "confiscations_total")
+MEASURES = (
+    "filed",
+    "decided",
+    "closed",
+    "hearings",
+    "fines_total",
+    "confiscations_total",
+    *(f"penalty:{k}" for k in rules.PENALTY_CLASSES),
+)
 
 
 def ours_by_category(groups: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
@@ -26,14 +34,17 @@ def ours_by_category(groups: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     for g in groups:
         if g["no_duty"]:
             continue
-        out[g["key"]] = {m: str(g[m]) for m in MEASURES}
+        row = {m: str(g[m]) for m in MEASURES if m in g}
+        for k, n in (g.get("penalty_decisions_by_kind") or {}).items():
+            row[f"penalty:{k}"] = str(n)
+        out[g["key"]] = row
     return out
 
 
 def theirs_by_category(body: Any) -> dict[str, dict[str, str]]:
     rows = None
     if isinstance(body, dict):
-        rows = next((body[k] for k in ("groups", "items", "counts") if isinstance(body.get(k), list)), None)
+        rows = next((body[k] for k in ("rows", "groups", "items") if isinstance(body.get(k), list)), None)
     elif isinstance(body, list):
         rows = body
     if rows is None:
@@ -43,7 +54,16 @@ def theirs_by_category(body: Any) -> dict[str, dict[str, str]]:
         category = row.get("category") or row.get("key")
         if not isinstance(category, str):
             continue
-        out[category] = {m: str(row[m]) for m in MEASURES if row.get(m) is not None}
+        counted = {m: str(row[m]) for m in MEASURES if row.get(m) is not None}
+        kinds = row.get("penalty_decisions")
+        if isinstance(kinds, dict):
+            classes: dict[str, int] = {}
+            for kind, n in kinds.items():
+                if kind in rules.PENALTY_CLASS:
+                    cls = f"penalty:k{rules.PENALTY_CLASS[kind]}"
+                    classes[cls] = classes.get(cls, 0) + int(n)
+            counted.update({f"penalty:{k}": str(classes.get(f"penalty:{k}", 0)) for k in rules.PENALTY_CLASSES})
+        out[category] = counted
     return out
 
 
