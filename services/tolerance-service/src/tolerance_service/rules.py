@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 from uuid import UUID
 
@@ -302,3 +303,17 @@ CLARIFIABLE_OUTCOMES = frozenset({"unfounded", "unproven"})
 
 def may_clarify(concluded: bool, outcome: str | None) -> bool:
     return concluded and outcome in CLARIFIABLE_OUTCOMES
+
+
+# --- deadlines (CONTRACT.md "deadlines") ----------------------------------------------------
+
+DeadlineStatus = Literal["open", "met", "met_late", "overdue", "lapsed"]
+
+
+def deadline_status(due_on: date, met_on: date | None, today: date) -> tuple[DeadlineStatus, int | None]:
+    """A deadline's status and, when met late, the days late: a breach stays visible after
+    it is cured (``met_late``)."""
+    if met_on is not None:
+        late = (met_on - due_on).days
+        return ("met_late", late) if late > 0 else ("met", None)
+    return ("overdue", None) if today > due_on else ("open", None)
