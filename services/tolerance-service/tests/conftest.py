@@ -7,6 +7,7 @@ extension request, a real-name petition) for the inherited checks."""
 from __future__ import annotations
 
 import functools
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -168,8 +169,8 @@ def deliver(app):
 class Flow:
     """Drives an application through the API as the roles of the unit."""
 
-    def __init__(self, client: httpx.AsyncClient, world: World) -> None:
-        self.client, self.world = client, world
+    def __init__(self, client: httpx.AsyncClient, world: World, app: Any = None) -> None:
+        self.client, self.world, self.app = client, world, app
 
     async def apply(self, expect: int = 201, **overrides: Any) -> dict:
         body = application_body(self.world.unit, self.world.officers[:1], self.world.cases[0], **overrides)
@@ -199,15 +200,42 @@ class Flow:
         assert response.status_code == expect, response.text
         return response.json()
 
-    async def decided(self, outcome: str = "exempted", **decision: Any) -> dict:
-        application = await self.apply()
+    async def decided(self, outcome: str = "exempted", days_ago: int = 0, **decision: Any) -> dict:
+        """An application filed, investigated and decided ``days_ago`` (the filing and the
+        investigation moved back as well: the API dates them today)."""
+        application = await self.apply(incident_on=(today() - timedelta(days=days_ago + 20)).isoformat())
         await self.investigate(application)
+        if days_ago:
+            await backdate(self.app, application["id"], days_ago)
+            decision.setdefault("decided_on", (today() - timedelta(days=days_ago)).isoformat())
+            if "correction" in decision_body(outcome):
+                decision.setdefault(
+                    "correction",
+                    {
+                        **decision_body(outcome)["correction"],
+                        "due_on": (today() - timedelta(days=days_ago) + timedelta(days=30)).isoformat(),
+                    },
+                )
         return await self.decide(application, outcome, **decision)
 
 
+async def backdate(app, application_id: str, days: int) -> None:
+    """Move an application's filing and investigation ``days`` back (tests of past decisions)."""
+    async with app.state.sessions() as session, session.begin():
+        await session.execute(
+            text(
+                "UPDATE applications SET applied_on = applied_on - CAST(:d AS integer), investigation = "
+                "jsonb_set(investigation, '{investigated_on}', to_jsonb(to_char("
+                "CAST(investigation->>'investigated_on' AS date) - CAST(:d AS integer), 'YYYY-MM-DD'))) "
+                "WHERE id = :id"
+            ),
+            {"d": days, "id": uuid.UUID(application_id)},
+        )
+
+
 @pytest.fixture
-def flow(client, world) -> Flow:
-    return Flow(client, world)
+def flow(app, client, world) -> Flow:
+    return Flow(client, world, app)
 
 
 async def outbox(app, event_type: str) -> list[dict]:
@@ -352,3 +380,7 @@ kit = ServiceTestKit(
     prepare=known_test_units,
 )
 globals().update(kit.fixtures())
+
+#: The helpers above, importable by this service's test modules (``from tolerance_testing import auth``):
+#: under --import-mode=importlib a conftest is not on sys.path by its name.
+sys.modules.setdefault("tolerance_testing", sys.modules[__name__])

@@ -184,9 +184,7 @@ async def list_page(
             await session.execute(
                 select(Correction.application_id, Correction.id).where(Correction.application_id.in_(ids))
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return Page[ApplicationRead](items=[read(a, corrections_of.get(a.id)) for a in items], next_cursor=cursor)
 
@@ -214,9 +212,7 @@ async def _check_subjects(
             await session.execute(
                 select(OfficerView.officer_id, OfficerView.unit_id).where(OfficerView.officer_id.in_(body.officer_ids))
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     if any(officers.get(officer) not in below for officer in body.officer_ids):
         raise not_found("officer")
