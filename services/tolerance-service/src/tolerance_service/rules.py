@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -282,6 +282,23 @@ def risk_keys(unit_id: UUID, category: str | None, grounds: Iterable[str]) -> li
 def crosses_threshold(count: int, threshold: int) -> bool:
     """TOL-18: a key with at least ``threshold`` applications within the window is a risk point."""
     return count >= threshold
+
+
+def first_window(incidents: list[date], window_days: int, threshold: int, containing: date) -> tuple[int, int] | None:
+    """TOL-18: the earliest span of ``window_days`` days holding ``containing`` and at least
+    ``threshold`` of ``incidents`` (sorted), as the slice ``(start, stop)`` of them; None when
+    there is none. Applications come in any order of their incident dates, so the span may
+    lie before or after the newest one."""
+    span = timedelta(days=window_days - 1)
+    stop = 0
+    for start, first in enumerate(incidents):
+        if first > containing:
+            break
+        while stop < len(incidents) and incidents[stop] <= first + span:
+            stop += 1
+        if containing <= first + span and crosses_threshold(stop - start, threshold):
+            return start, stop
+    return None
 
 
 # --- TOL-19: petitions ----------------------------------------------------------------------

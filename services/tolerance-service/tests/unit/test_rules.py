@@ -4,6 +4,7 @@ combination, and a property test over every combination of grounds, conditions a
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
@@ -194,3 +195,14 @@ def test_TOL_10_to_TOL_13_properties_over_every_combination(claim: Claim) -> Non
     # the recommendation never proposes what a decision would be refused
     if result.outcome in ("exempted", "due_diligence", "mitigated"):
         assert decision_refusal(result.outcome, claim) is None
+
+
+def test_TOL_18_first_window_finds_the_span_around_the_newest_incident_in_any_order() -> None:
+    from datetime import date
+
+    d = lambda n: date(2026, 1, 1) + timedelta(days=n)  # noqa: E731
+    assert rules.first_window([d(0), d(1), d(2)], 90, 3, d(0)) == (0, 3)  # newest is the earliest
+    assert rules.first_window([d(0), d(100), d(200)], 90, 3, d(100)) is None
+    assert rules.first_window([d(0), d(50), d(95), d(120)], 90, 3, d(95)) == (1, 4)
+    assert rules.first_window([d(0), d(50), d(95)], 90, 2, d(95)) == (1, 3)
+    assert rules.first_window([d(0), d(10)], 10, 2, d(10)) is None  # 11 days apart: outside 10

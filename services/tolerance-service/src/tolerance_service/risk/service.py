@@ -79,18 +79,37 @@ async def record(session: AsyncSession, application: Application, values: Tolera
                 RiskWarning.window_to < application.incident_on,
             )
         )
+        next_start = await session.scalar(
+            select(func.min(RiskWarning.window_from)).where(
+                RiskWarning.unit_id == application.unit_id,
+                RiskWarning.dimension == key.dimension,
+                RiskWarning.value == key.value,
+                RiskWarning.window_from > application.incident_on,
+            )
+        )
+        # Windows of a key never overlap: an application counts in one window only.
         start = application.incident_on - window
         if previous_end is not None and previous_end >= start:
             start = previous_end + timedelta(days=1)
+        end = application.incident_on + window
+        if next_start is not None and next_start <= end:
+            end = next_start - timedelta(days=1)
         rows = (
             await session.execute(
                 select(Application.id, Application.case_id, Application.incident_on)
-                .where(_matches(application, key), Application.incident_on.between(start, application.incident_on))
+                .where(
+                    _matches(application, key),
+                    Application.incident_on.between(start, end),
+                )
                 .order_by(Application.incident_on, Application.id)
             )
         ).all()
-        if not rules.crosses_threshold(len(rows), values.risk_threshold):
+        found = rules.first_window(
+            [r.incident_on for r in rows], values.risk_window_days, values.risk_threshold, application.incident_on
+        )
+        if found is None:
             continue
+        rows = rows[found[0] : found[1]]
         window_from = rows[0].incident_on
         warning = RiskWarning(
             id=uuid.uuid4(),
@@ -98,7 +117,7 @@ async def record(session: AsyncSession, application: Application, values: Tolera
             dimension=key.dimension,
             value=key.value,
             window_from=window_from,
-            window_to=window_from + window,
+            window_to=min(window_from + window, end),
             count=len(rows),
             threshold=values.risk_threshold,
             application_ids=[r.id for r in rows],
