@@ -24,18 +24,11 @@ from enforcement_common.testing.kit import Seeded, ServiceTestKit
 from enforcement_common.testing.kit import headers as kit_headers
 from tolerance_service.config import Settings
 from tolerance_service.consumers import case_events
+from tolerance_service.demo import DELIBERATION
 from tolerance_service.main import create_app
 
 COUNTY = uuid.UUID("7a0c0000-0000-4000-8000-000000000001")
 UNIT = uuid.UUID("7a0c0000-0000-4000-8000-000000000002")
-
-DELIBERATION = {
-    "subjective_objective": "主观上无故意，客观上受条件限制",
-    "procedure_method": "程序合法，方法得当",
-    "nature_degree": "情节轻微",
-    "consequences_impact": "未造成严重不良影响",
-    "loss_recovered": "已挽回全部损失",
-}
 
 
 def auth(

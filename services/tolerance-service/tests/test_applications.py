@@ -215,6 +215,19 @@ class TestInvestigationAndDecision:
         rejected = await flow.decide(application, "rejected")
         assert rejected["decision"]["basis"] == ["TOL-13", "TOL-14"] and rejected["correction_id"] is None
 
+    async def test_TOL_10_due_diligence_is_decided_on_a_verified_DD_ground_and_refused_under_an_exclusion(
+        self, flow
+    ) -> None:
+        dd = {"due_diligence": ["DD5"], "tolerance": [], "mitigation": []}
+        allowed = await flow.apply(grounds=dd)
+        await flow.investigate(allowed, grounds=dd)
+        decided = await flow.decide(allowed, "due_diligence")
+        assert decided["decision"]["basis"][0] == "TOL-10" and decided["decision"]["policy_id"] == allowed["policy_id"]
+        refused = await flow.apply(grounds=dd)
+        await flow.investigate(refused, grounds=dd, exclusions={**NONE_EXCLUDED, "outside_statutory_duty": True})
+        answer = await flow.decide(refused, "due_diligence", expect=422, reasons="x")
+        assert answer["basis"] == ["TOL-13"]
+
     async def test_TOL_11_exempted_without_C1_to_C3_is_refused(self, flow) -> None:
         application = await flow.apply()
         await flow.investigate(application, conditions={"C1": True, "C2": False, "C3": True})
@@ -239,7 +252,7 @@ class TestInvestigationAndDecision:
         decided = await flow.decide(application, "rejected", reasons="经综合研判，不予容错")
         decision = decided["decision"]
         assert decision["departs_from_recommendation"] is True and decision["reasons"] == "经综合研判，不予容错"
-        assert decision["deliberation"]["loss_recovered"] == "已挽回全部损失"
+        assert decision["deliberation"]["loss_recovered"] == "已主动挽回损失"
         assert decision["publication_scope"] == "本单位内公开"
 
     async def test_a_decision_needs_the_investigation_first_and_is_made_once(self, flow) -> None:

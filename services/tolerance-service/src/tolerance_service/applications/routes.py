@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Literal
 
-from fastapi import Query, Response
+from fastapi import Response
 
 from enforcement_common.api.concurrency import IfMatchDep, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep
@@ -56,7 +56,7 @@ async def list_applications(
     session: SessionDep,
     page: PageParamsDep,
     unit_id: uuid.UUID | None = None,
-    status: Annotated[str | None, Query(pattern="^(submitted|investigated|decided)$")] = None,
+    status: Literal["submitted", "investigated", "decided"] | None = None,
     outcome: DecisionOutcome | None = None,
     case_id: uuid.UUID | None = None,
     officer_id: uuid.UUID | None = None,

@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tolerance_service.rules import DeadlineStatus, DecisionOutcome, LossLevel, MitigationKind, Outcome
+from enforcement_common.calendar import today
+from tolerance_service.rules import DeadlineStatus, DecisionOutcome, LossLevel, MitigationKind, Outcome, deadline_status
 
 DueDiligenceCode = Literal["DD1", "DD2", "DD3", "DD4", "DD5", "DD6", "DD7", "DD8", "DD9", "DD10", "DD11"]
 ToleranceCode = Literal["TG1", "TG2", "TG3", "TG4", "TG5", "TG6", "TG7", "TG8", "TG9"]
@@ -143,6 +144,20 @@ class Deadline(BaseModel):
     basis: list[str]
     policy_id: uuid.UUID
 
+    @classmethod
+    def of(cls, kind: str, due_on: date, met_on: date | None, rule: str, policy_id: uuid.UUID) -> Deadline:
+        """The deadline as of today: a breach stays visible after it is cured (``met_late``)."""
+        status, days_late = deadline_status(due_on, met_on, today())
+        return cls(
+            kind=kind,
+            due_on=due_on,
+            status=status,
+            days_late=days_late,
+            met_on=met_on,
+            basis=[rule],
+            policy_id=policy_id,
+        )
+
 
 class DecisionRead(BaseModel):
     outcome: DecisionOutcome
@@ -153,6 +168,7 @@ class DecisionRead(BaseModel):
     deliberation: Deliberation
     basis: list[str]
     decided_by: str
+    policy_id: uuid.UUID = Field(description="the version in force on incident_on the decision was made under")
     departs_from_recommendation: bool
     #: TOL-15: an officer granted tolerance is not counted as an enforcement error.
     not_an_enforcement_error: bool

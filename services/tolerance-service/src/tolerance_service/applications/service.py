@@ -15,13 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import Page, PageParams
-from enforcement_common.api.tables import unit_tree
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope, not_found, visible_units
+from enforcement_common.auth.scope import get_in_scope, list_in_scope
 from enforcement_common.calendar import due_date, today
 from enforcement_common.contracts.tolerance import ToleranceApplied, ToleranceDecided
 from enforcement_common.policies import resolve, version_values
-from tolerance_service import errors, rules
+from tolerance_service import errors, rules, subjects
 from tolerance_service.applications.schemas import (
     ApplicationCreate,
     ApplicationRead,
@@ -38,7 +37,7 @@ from tolerance_service.applications.schemas import (
 )
 from tolerance_service.corrections import service as corrections
 from tolerance_service.events import emit
-from tolerance_service.models import Application, CaseView, Correction, OfficerView
+from tolerance_service.models import Application, Correction
 from tolerance_service.policy import TOLERANCE_POLICIES, ToleranceValues
 from tolerance_service.risk import service as risk
 
@@ -83,17 +82,8 @@ def _recommend(claim: rules.Claim, policy_id: uuid.UUID, values: ToleranceValues
 def _deadlines(application: Application) -> list[Deadline]:
     if application.notify_due_on is None:
         return []
-    status, days_late = rules.deadline_status(application.notify_due_on, application.notified_on, today())
     return [
-        Deadline(
-            kind="notification",
-            due_on=application.notify_due_on,
-            status=status,
-            days_late=days_late,
-            met_on=application.notified_on,
-            basis=["TOL-14"],
-            policy_id=application.policy_id,
-        )
+        Deadline.of("notification", application.notify_due_on, application.notified_on, "TOL-14", application.policy_id)
     ]
 
 
@@ -112,6 +102,7 @@ def read(application: Application, correction_id: uuid.UUID | None) -> Applicati
             deliberation=application.deliberation,
             basis=application.decision_basis or [],
             decided_by=application.decided_by or "",
+            policy_id=application.policy_id,
             departs_from_recommendation=rules.departs(application.outcome, verified["outcome"]),
             not_an_enforcement_error=application.outcome in rules.CORRECTION_OUTCOMES,
         )
@@ -147,7 +138,9 @@ def read(application: Application, correction_id: uuid.UUID | None) -> Applicati
 
 
 async def read_one(session: AsyncSession, application: Application) -> ApplicationRead:
-    correction_id = await session.scalar(select(Correction.id).where(Correction.application_id == application.id))
+    correction_id = None
+    if application.status == "decided":  # only a decision starts a correction (TOL-16)
+        correction_id = await session.scalar(select(Correction.id).where(Correction.application_id == application.id))
     return read(application, correction_id)
 
 
@@ -192,43 +185,12 @@ async def list_page(
 # --- filing --------------------------------------------------------------------------------
 
 
-async def units_below(session: AsyncSession, unit_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    """``unit_id`` and every unit below it (the unit tree)."""
-    below = await visible_units(session, Caller("", "", frozenset(), unit_id, None))
-    return below or frozenset()
-
-
-async def _check_subjects(
-    session: AsyncSession, caller: Caller, body: ApplicationCreate
-) -> tuple[frozenset[uuid.UUID], str | None]:
-    """Every id in the body exists and is in the caller's scope, at or below the unit: 404 otherwise
-    (the same answer either way). Returns the units below and the case's category."""
-    if await session.scalar(select(unit_tree.c.unit_id).where(unit_tree.c.unit_id == body.unit_id)) is None:
-        raise not_found("unit")
-    await ensure_in_scope(session, caller, body.unit_id, "unit")
-    below = await units_below(session, body.unit_id)
-    officers = dict(
-        (
-            await session.execute(
-                select(OfficerView.officer_id, OfficerView.unit_id).where(OfficerView.officer_id.in_(body.officer_ids))
-            )
-        ).all()
-    )
-    if any(officers.get(officer) not in below for officer in body.officer_ids):
-        raise not_found("officer")
-    category = None
-    if body.case_id is not None:
-        case = await session.get(CaseView, body.case_id)
-        if case is None or case.unit_id not in below:
-            raise not_found("case")
-        category = case.category
-    return below, category
-
-
 async def file(session: AsyncSession, caller: Caller, body: ApplicationCreate) -> Application:
     """An application, individual (self) or unit-initiated (TOL-14), with its recommendation
     under the policy in force for the unit on the incident date."""
-    _, category = await _check_subjects(session, caller, body)
+    below = await subjects.unit_for_write(session, caller, body.unit_id)
+    await subjects.check_officers(session, body.officer_ids, below)
+    category = await subjects.case_category(session, body.case_id, below)
     if body.initiated_by == "self" and caller.officer_id not in body.officer_ids:
         raise errors.INVALID_APPLICANT("A self application is made by one of the officers concerned (officer_id).")
     applied_on = today()

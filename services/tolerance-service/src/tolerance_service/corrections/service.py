@@ -21,7 +21,7 @@ from enforcement_common.contracts.tolerance import (
     ToleranceCorrectionStarted,
 )
 from enforcement_common.policies import version_values
-from tolerance_service import errors, rules
+from tolerance_service import errors
 from tolerance_service.applications.schemas import CorrectionOrder, Deadline
 from tolerance_service.corrections.schemas import (
     CompletionCreate,
@@ -80,16 +80,7 @@ async def get(session: AsyncSession, caller: Caller, correction_id: uuid.UUID, *
 
 
 def _deadline(correction: Correction) -> Deadline:
-    status, days_late = rules.deadline_status(correction.due_on, correction.completed_on, today())
-    return Deadline(
-        kind="correction",
-        due_on=correction.due_on,
-        status=status,
-        days_late=days_late,
-        met_on=correction.completed_on,
-        basis=["TOL-17"],
-        policy_id=correction.policy_id,
-    )
+    return Deadline.of("correction", correction.due_on, correction.completed_on, "TOL-17", correction.policy_id)
 
 
 def _request_read(request: ExtensionRequest) -> ExtensionRequestRead:
@@ -181,6 +172,15 @@ async def _bump(session: AsyncSession, correction: Correction) -> Correction:
     return correction
 
 
+async def _pending_request(session: AsyncSession, correction: Correction) -> bool:
+    pending = await session.scalar(
+        select(ExtensionRequest.id).where(
+            ExtensionRequest.correction_id == correction.id, ExtensionRequest.status == "pending"
+        )
+    )
+    return pending is not None
+
+
 async def complete(
     session: AsyncSession, caller: Caller, correction_id: uuid.UUID, body: CompletionCreate, if_match: str | None
 ) -> Correction:
@@ -188,12 +188,7 @@ async def complete(
     correction = await _open_for(session, caller, correction_id, if_match)
     if not correction.started_on <= body.completed_on <= today():
         raise errors.INVALID_DATE("completed_on must lie between the start and today.")
-    pending = await session.scalar(
-        select(ExtensionRequest.id).where(
-            ExtensionRequest.correction_id == correction.id, ExtensionRequest.status == "pending"
-        )
-    )
-    if pending is not None:
+    if await _pending_request(session, correction):
         raise errors.EXTENSION_PENDING("Decide the pending extension request first.")
     correction.status = "completed"
     correction.completed_on = body.completed_on
@@ -219,12 +214,7 @@ async def request_extension(
 ) -> ExtensionRequest:
     """TOL-17: 因特殊情况 … 可以申请适当延长整改期限, with a reason; one pending at a time."""
     correction = await _open_for(session, caller, correction_id, if_match)
-    pending = await session.scalar(
-        select(ExtensionRequest.id).where(
-            ExtensionRequest.correction_id == correction.id, ExtensionRequest.status == "pending"
-        )
-    )
-    if pending is not None:
+    if await _pending_request(session, correction):
         raise errors.EXTENSION_PENDING("An extension request awaits a decision.")
     values = await version_values(session, TOLERANCE_POLICIES, correction.policy_id)
     latest = correction.due_on + timedelta(days=values.correction_max_extension_days)

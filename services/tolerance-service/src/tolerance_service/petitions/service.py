@@ -17,17 +17,15 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import Page, PageParams
-from enforcement_common.api.tables import unit_tree
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope, not_found
+from enforcement_common.auth.scope import get_in_scope, list_in_scope, not_found
 from enforcement_common.calendar import due_date, today
 from enforcement_common.contracts.tolerance import ToleranceClarificationIssued
 from enforcement_common.policies import resolve
-from tolerance_service import errors, rules
+from tolerance_service import errors, rules, subjects
 from tolerance_service.applications.schemas import Deadline
-from tolerance_service.applications.service import units_below
 from tolerance_service.events import emit
-from tolerance_service.models import Clarification, OfficerView, Petition
+from tolerance_service.models import Clarification, Petition
 from tolerance_service.petitions.schemas import (
     ClarificationCreate,
     ClarificationRead,
@@ -58,17 +56,8 @@ async def get(session: AsyncSession, caller: Caller, petition_id: uuid.UUID, *, 
 def _deadlines(petition: Petition) -> list[Deadline]:
     if petition.feedback_due_on is None:
         return []
-    status, days_late = rules.deadline_status(petition.feedback_due_on, petition.feedback_on, today())
     return [
-        Deadline(
-            kind="petition_feedback",
-            due_on=petition.feedback_due_on,
-            status=status,
-            days_late=days_late,
-            met_on=petition.feedback_on,
-            basis=["TOL-19"],
-            policy_id=petition.policy_id,
-        )
+        Deadline.of("petition_feedback", petition.feedback_due_on, petition.feedback_on, "TOL-19", petition.policy_id)
     ]
 
 
@@ -129,21 +118,8 @@ async def list_page(
 
 async def receive(session: AsyncSession, caller: Caller, body: PetitionCreate) -> Petition:
     """Record a petition; a real-name reporter is owed feedback within the policy's period."""
-    if await session.scalar(select(unit_tree.c.unit_id).where(unit_tree.c.unit_id == body.unit_id)) is None:
-        raise not_found("unit")
-    await ensure_in_scope(session, caller, body.unit_id, "unit")
-    below = await units_below(session, body.unit_id)
-    known = set(
-        (
-            await session.scalars(
-                select(OfficerView.officer_id).where(
-                    OfficerView.officer_id.in_(body.officer_ids), OfficerView.unit_id.in_(below)
-                )
-            )
-        ).all()
-    )
-    if known != set(body.officer_ids):
-        raise not_found("officer")
+    below = await subjects.unit_for_write(session, caller, body.unit_id)
+    await subjects.check_officers(session, body.officer_ids, below)
     if body.received_on > today():
         raise errors.INVALID_DATE("received_on is after today.")
     policy = await resolve(session, TOLERANCE_POLICIES, body.unit_id, body.received_on)

@@ -2,18 +2,19 @@
 ground, the same case category, the same unit — within the policy's window and threshold,
 detected as applications come in.
 
-A key's window starts at the earliest incident counted (never before the end of the key's
-previous window, so an application counts in one window only) and lasts the policy's
-``risk_window_days``. When the applications of the key in a window reach the threshold,
-one warning and one ``tolerance.risk_alert`` are issued; later applications of that window
-join the warning without a second alert. Writers of one key take an advisory lock."""
+A key's window is the earliest span of the policy's ``risk_window_days`` around the new
+incident holding at least the policy's threshold of the key's applications (incidents come
+in any order), never overlapping the key's other windows, so an application counts in one
+window only. Reaching the threshold issues one warning and one ``tolerance.risk_alert``;
+later applications of that window join the warning without a second alert. Filings of one
+unit take an advisory lock for this step."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_common.api.pagination import Page, PageParams
@@ -27,43 +28,58 @@ from tolerance_service.models import Application, RiskWarning
 from tolerance_service.policy import ToleranceValues
 from tolerance_service.risk.schemas import RiskWarningRead
 
-_GROUP = {"DD": "due_diligence", "TG": "tolerance", "MG": "mitigation"}
 
-
-def _matches(application: Application, key: rules.RiskKey):
-    """The condition selecting the unit's applications that count towards ``key``."""
-    same_unit = Application.unit_id == application.unit_id
-    if key.dimension == "unit":
-        return same_unit
-    if key.dimension == "category":
-        return same_unit & (Application.case_category == key.value)
-    group = _GROUP[key.value[:2]]
-    return same_unit & Application.claimed["grounds"][group].contains([key.value])
-
-
-def _grounds(application: Application) -> list[str]:
-    grounds = application.claimed["grounds"]
+def _grounds(claimed: dict) -> list[str]:
+    grounds = claimed["grounds"]
     return [*grounds["due_diligence"], *grounds["tolerance"], *grounds["mitigation"]]
 
 
+def _counts_towards(row, key: rules.RiskKey) -> bool:
+    """Whether an application of the unit (``row``) counts towards ``key``."""
+    if key.dimension == "unit":
+        return True
+    if key.dimension == "category":
+        return row.case_category == key.value
+    return key.value in _grounds(row.claimed)
+
+
 async def record(session: AsyncSession, application: Application, values: ToleranceValues) -> list[RiskWarning]:
-    """Count ``application`` towards each of its keys; the warnings it issued (TOL-18)."""
-    issued = []
+    """Count ``application`` towards each of its keys; the warnings it issued (TOL-18).
+
+    Three round trips whatever the number of keys: the unit's lock (filings of one unit take
+    turns here, so two never both miss a warning), the unit's warnings near the incident,
+    and the unit's applications near it; the windows are then found in Python."""
     window = timedelta(days=values.risk_window_days - 1)
-    for key in rules.risk_keys(application.unit_id, application.case_category, _grounds(application)):
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-            {"k": f"tolerance-risk/{application.unit_id}/{key.dimension}/{key.value}"},
-        )
-        current = await session.scalar(
+    low, high = application.incident_on - window, application.incident_on + window
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"tolerance-risk/{application.unit_id}"}
+    )
+    nearby = (
+        await session.scalars(
             select(RiskWarning).where(
                 RiskWarning.unit_id == application.unit_id,
-                RiskWarning.dimension == key.dimension,
-                RiskWarning.value == key.value,
-                RiskWarning.window_from <= application.incident_on,
-                RiskWarning.window_to >= application.incident_on,
+                RiskWarning.window_to >= low - window,
+                RiskWarning.window_from <= high,
             )
         )
+    ).all()
+    candidates = (
+        await session.execute(
+            select(
+                Application.id,
+                Application.case_id,
+                Application.incident_on,
+                Application.case_category,
+                Application.claimed,
+            )
+            .where(Application.unit_id == application.unit_id, Application.incident_on.between(low, high))
+            .order_by(Application.incident_on, Application.id)
+        )
+    ).all()
+    issued = []
+    for key in rules.risk_keys(application.unit_id, application.case_category, _grounds(application.claimed)):
+        same_key = [w for w in nearby if (w.dimension, w.value) == (key.dimension, key.value)]
+        current = next((w for w in same_key if w.window_from <= application.incident_on <= w.window_to), None)
         if current is not None:  # the key's window already warned: the application joins it
             if application.id not in current.application_ids:
                 current.application_ids = [*current.application_ids, application.id]
@@ -71,39 +87,14 @@ async def record(session: AsyncSession, application: Application, values: Tolera
                     current.case_ids = [*current.case_ids, application.case_id]
                 current.count = len(current.application_ids)
             continue
-        previous_end = await session.scalar(
-            select(func.max(RiskWarning.window_to)).where(
-                RiskWarning.unit_id == application.unit_id,
-                RiskWarning.dimension == key.dimension,
-                RiskWarning.value == key.value,
-                RiskWarning.window_to < application.incident_on,
-            )
-        )
-        next_start = await session.scalar(
-            select(func.min(RiskWarning.window_from)).where(
-                RiskWarning.unit_id == application.unit_id,
-                RiskWarning.dimension == key.dimension,
-                RiskWarning.value == key.value,
-                RiskWarning.window_from > application.incident_on,
-            )
-        )
         # Windows of a key never overlap: an application counts in one window only.
-        start = application.incident_on - window
-        if previous_end is not None and previous_end >= start:
-            start = previous_end + timedelta(days=1)
-        end = application.incident_on + window
-        if next_start is not None and next_start <= end:
-            end = next_start - timedelta(days=1)
-        rows = (
-            await session.execute(
-                select(Application.id, Application.case_id, Application.incident_on)
-                .where(
-                    _matches(application, key),
-                    Application.incident_on.between(start, end),
-                )
-                .order_by(Application.incident_on, Application.id)
-            )
-        ).all()
+        start = max(
+            [low, *(w.window_to + timedelta(days=1) for w in same_key if w.window_to < application.incident_on)]
+        )
+        end = min(
+            [high, *(w.window_from - timedelta(days=1) for w in same_key if w.window_from > application.incident_on)]
+        )
+        rows = [r for r in candidates if start <= r.incident_on <= end and _counts_towards(r, key)]
         found = rules.first_window(
             [r.incident_on for r in rows], values.risk_window_days, values.risk_threshold, application.incident_on
         )
@@ -126,7 +117,7 @@ async def record(session: AsyncSession, application: Application, values: Tolera
             issued_on=today(),
         )
         session.add(warning)
-        await session.flush()
+        issued.append(warning)
         await emit(
             session,
             ToleranceRiskAlert(
@@ -142,7 +133,6 @@ async def record(session: AsyncSession, application: Application, values: Tolera
                 policy_id=warning.policy_id,
             ),
         )
-        issued.append(warning)
     await session.flush()
     return issued
 
