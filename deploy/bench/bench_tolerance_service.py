@@ -11,7 +11,11 @@ the figures that matter are ratios to a baseline measured in the same run).
      keys' advisory locks (unit, category, one ground — TOL-18), counts the key's recent
      applications for each, writes the application (claim and recommendation as JSONB) and
      its outbox event. No HTTP, no validation, no policy resolution, no audit, no scope
-     check: the ceiling of any design that gives each filing its own transaction.
+     check: the ceiling of any design that gives each filing its own transaction;
+   - the same with the audit entry every write must commit beside its effect, by the
+     platform's protocol (libs/common ``audit``: the chain's advisory lock, the head hash
+     read, the entry inserted, the lock held to the commit) — the floor of this platform,
+     where all writes of a service take turns on one chain.
 
 The applications are spread over 16 units and three years of incident dates with random
 grounds, as a county's would be; the directory (units, officers, cases) is written into the
@@ -224,7 +228,11 @@ async def main(total: int, concurrency: int, evaluations: int) -> dict:
                CREATE TABLE bench_outbox (id bigserial PRIMARY KEY, event_id uuid, key text, payload jsonb);"""
         )
 
-        async def minimal_filing(i: int) -> None:
+        await pool.execute(
+            "CREATE TABLE bench_audit (id bigserial PRIMARY KEY, path text, resource_id text, prev_hash text, hash text)"
+        )
+
+        async def minimal_filing(i: int, audited: bool = False) -> None:
             b = bodies[i]
             unit = uuid.UUID(b["unit_id"])
             incident = date.fromisoformat(b["incident_on"])
@@ -252,9 +260,19 @@ async def main(total: int, concurrency: int, evaluations: int) -> dict:
                     str(application),
                     claimed,
                 )
+                if audited:
+                    await connection.execute("SELECT pg_advisory_xact_lock(730999)")
+                    head = await connection.fetchval("SELECT hash FROM bench_audit ORDER BY id DESC LIMIT 1")
+                    await connection.execute(
+                        "INSERT INTO bench_audit (path, resource_id, prev_hash, hash) "
+                        "VALUES ('/api/v1/applications', $1, $2, md5($1 || coalesce($2, '')))",
+                        str(application),
+                        head,
+                    )
 
         await run_concurrently(100, concurrency, lambda i: minimal_filing(total + i))
         minimal_rate = await run_concurrently(total, concurrency, minimal_filing)
+        audited_rate = await run_concurrently(total, concurrency, lambda i: minimal_filing(i, audited=True))
     finally:
         await pool.close()
         server.send_signal(signal.SIGTERM)
@@ -265,6 +283,8 @@ async def main(total: int, concurrency: int, evaluations: int) -> dict:
         "post_applications_per_second": round(api_rate, 1),
         "bare_minimal_filing_transaction_per_second": round(minimal_rate, 1),
         "ratio_to_minimal_filing": round(api_rate / minimal_rate, 3),
+        "bare_minimal_filing_with_audit_chain_per_second": round(audited_rate, 1),
+        "ratio_to_minimal_filing_with_audit_chain": round(api_rate / audited_rate, 3),
         "bare_insert_commit_per_second": round(baseline_rate, 1),
         "ratio_to_bare_insert_commit": round(api_rate / baseline_rate, 3),
         "server_cpu_ms_per_request": round(server_cpu_ms, 2),
