@@ -4,9 +4,10 @@ deciding body with the original due date kept, and the overdue scanner (TOL-17).
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from tolerance_testing import COUNTY, auth, decision_body, outbox
 
 from enforcement_common.calendar import today
@@ -171,6 +172,38 @@ async def test_TOL_17_an_overdue_correction_emits_once_and_a_late_completion_sta
     )
     deadline = done.json()["deadlines"][0]
     assert (deadline["status"], deadline["days_late"]) == ("met_late", 10)
+    assert done.json()["breached_due_on"] == order["due_on"]
     (completed,) = await outbox(app, "tolerance.correction_completed")
     assert completed["data"]["late"] is True
     await assert_outbox_matches_schemas(app)
+
+
+async def test_TOL_17_an_extension_after_a_breach_keeps_it_visible_and_the_new_due_date_is_watched(
+    app, client, flow
+) -> None:
+    decided = await flow.decided("exempted", days_ago=40)
+    order = await correction(client, decided)
+    scanner = correction_scanner(60)
+    assert await scanner.scan_once(app.state.sessions) == 1
+    request = await client.post(
+        f"/api/v1/corrections/{order['id']}/extension-requests",
+        json={"requested_due_on": (today() + timedelta(days=5)).isoformat(), "reason": "特殊情况"},
+        headers=auth("legal_affairs"),
+    )
+    approved = await client.post(
+        f"/api/v1/corrections/{order['id']}/extension-requests/{request.json()['id']}/decision",
+        json={"approved": True, "reason": "同意", "decided_on": today().isoformat()},
+        headers=auth("party_committee", unit=decided["deciding_unit_id"]),
+    )
+    assert approved.status_code == 200, approved.text
+    extended = await correction(client, decided)
+    assert extended["deadlines"][0]["status"] == "open" and extended["breached_due_on"] == order["due_on"]
+    assert extended["original_due_on"] == order["due_on"]
+    assert await scanner.scan_once(app.state.sessions) == 0  # the new date has not passed
+    async with app.state.sessions() as session, session.begin():  # … until it has
+        await session.execute(
+            text("UPDATE corrections SET due_on = current_date - 1 WHERE id = :id"), {"id": uuid.UUID(order["id"])}
+        )
+    assert await scanner.scan_once(app.state.sessions) == 1
+    assert await scanner.scan_once(app.state.sessions) == 0
+    assert len(await outbox(app, "tolerance.correction_overdue")) == 2

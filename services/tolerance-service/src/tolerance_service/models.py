@@ -101,8 +101,10 @@ class Correction(Versioned, Base):
     completed_on: Mapped[date | None] = mapped_column(Date)
     cause_analysis: Mapped[str | None] = mapped_column(Text)
     completion_report: Mapped[str | None] = mapped_column(Text)
-    #: Set when it was (ever) overdue: the breach stays visible after completion.
-    overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The due date whose passing was reported overdue (once per due date: an approved
+    #: extension moves ``due_on`` and the new date is watched again). Kept: the breach stays
+    #: visible after an extension or a completion.
+    overdue_due_on: Mapped[date | None] = mapped_column(Date)
     policy_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
 

@@ -75,6 +75,9 @@ class CorrectionRead(BaseModel):
     original_due_on: date = Field(description="the due date first set, kept through extensions (TOL-17)")
     due_on: date
     status: Literal["open", "completed"]
+    breached_due_on: date | None = Field(
+        description="the last due date that passed unmet (reported overdue): kept after an extension or completion"
+    )
     completed_on: date | None
     cause_analysis: str | None
     completion_report: str | None

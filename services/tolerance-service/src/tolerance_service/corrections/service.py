@@ -114,6 +114,7 @@ async def read(session: AsyncSession, correction: Correction) -> CorrectionRead:
         original_due_on=correction.original_due_on,
         due_on=correction.due_on,
         status=correction.status,
+        breached_due_on=correction.overdue_due_on,
         completed_on=correction.completed_on,
         cause_analysis=correction.cause_analysis,
         completion_report=correction.completion_report,

@@ -144,7 +144,7 @@ def upgrade() -> None:
         sa.Column("completed_on", sa.Date(), nullable=True),
         sa.Column("cause_analysis", sa.Text(), nullable=True),
         sa.Column("completion_report", sa.Text(), nullable=True),
-        sa.Column("overdue_emitted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("overdue_due_on", sa.Date(), nullable=True),
         sa.Column("policy_id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
