@@ -78,6 +78,13 @@ class TestFiling:
         assert mine.json()["initiated_by"] == "self"
         other = await client.post("/api/v1/applications", json=body, headers=auth("officer", officer=world.officers[1]))
         assert other.status_code == 422 and other.json()["code"] == "tolerance.invalid_applicant"
+        for_the_unit = {**body, "initiated_by": "unit"}
+        officer_only = await client.post(
+            "/api/v1/applications", json=for_the_unit, headers=auth("officer", officer=world.officers[0])
+        )
+        assert officer_only.status_code == 403 and officer_only.json()["code"] == "tolerance.not_a_unit_initiator"
+        leader = await client.post("/api/v1/applications", json=for_the_unit, headers=auth("unit_leader"))
+        assert leader.status_code == 201 and leader.json()["initiated_by"] == "unit"
 
     async def test_ids_outside_scope_or_unknown_are_404_the_same_either_way(self, app, client, world) -> None:
         from tolerance_testing import application_body

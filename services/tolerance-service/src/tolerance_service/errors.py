@@ -16,6 +16,13 @@ INVALID_APPLICANT = ErrorCode(
     "A self application is made by one of the officers concerned",
     ("TOL-14",),
 )
+NOT_A_UNIT_INITIATOR = ErrorCode(
+    "tolerance.not_a_unit_initiator",
+    403,
+    "单位启动容错认定须由单位负责人、法制机构或平台提出",
+    "A unit-initiated application is filed by the unit leader, legal affairs or the platform",
+    ("TOL-14",),
+)
 INVALID_DATE = ErrorCode("tolerance.invalid_date", 422, "日期不合法", "Invalid date")
 CASE_OUTSIDE_UNIT = ErrorCode(
     "tolerance.case_outside_unit",

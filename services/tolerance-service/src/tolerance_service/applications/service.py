@@ -182,7 +182,10 @@ async def list_page(
     return Page[ApplicationRead](items=[read(a, corrections_of.get(a.id)) for a in items], next_cursor=cursor)
 
 
-# --- filing --------------------------------------------------------------------------------
+# --- filing ------------------------------------------------------------------------------
+
+#: TOL-14: who starts an application for the unit (an officer applies for themself).
+UNIT_INITIATORS = frozenset({"unit_leader", "legal_affairs", "platform"})
 
 
 async def file(session: AsyncSession, caller: Caller, body: ApplicationCreate) -> Application:
@@ -193,6 +196,10 @@ async def file(session: AsyncSession, caller: Caller, body: ApplicationCreate) -
     category = await subjects.case_category(session, body.case_id, below)
     if body.initiated_by == "self" and caller.officer_id not in body.officer_ids:
         raise errors.INVALID_APPLICANT("A self application is made by one of the officers concerned (officer_id).")
+    if body.initiated_by == "unit" and not caller.roles & UNIT_INITIATORS:
+        raise errors.NOT_A_UNIT_INITIATOR(
+            "An officer applies for themself (initiated_by self); the unit starts it otherwise."
+        )
     applied_on = today()
     if body.incident_on > applied_on:
         raise errors.INVALID_DATE("incident_on is after today.")
