@@ -5,10 +5,12 @@ store."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from enforcement_common.api.json_body import MAX_DEPTH
+from enforcement_common.calendar import today
 from enforcement_common.testing.kit import headers
 
 IMPORT = "/api/v1/cases:import"
@@ -58,3 +60,45 @@ async def test_a_token_claim_a_database_cannot_store_never_makes_a_500(world, cl
         "/api/v1/units", json={**body, "parent_id": world.units["T1"]}, headers={**caller, "Idempotency-Key": "k-1"}
     )
     assert again.status_code == 201 and again.json() == response.json()
+
+
+# --- dates and money as the contract writes them ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "filed_on",
+    ["0001-01-01", "1989-12-31", "0", 0, "2026-1-5", "２０２６-01-05", "9999-12-31", "tomorrow"],
+)
+async def test_a_case_filed_on_an_implausible_date_is_refused(world, filed_on) -> None:
+    response = await world.file(expect=422, filed_on=filed_on)
+    assert response.json()["code"] == "request.invalid", response.text
+
+
+async def test_a_fact_dated_after_today_in_shanghai_is_refused(world) -> None:
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    refused = await world.file(expect=422, filed_on=tomorrow)
+    assert "today" in refused.text
+    case = (await world.file()).json()
+    await world.act(case["id"], "investigation")
+    late = await world.act(case["id"], "hearing", {"held_on": tomorrow})
+    assert late.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "amount", ["-0", "-1", "1_000", "１０００", "1e3", "12.345", "0100", " 100", 100.5, True, "NaN"]
+)
+async def test_money_must_be_a_plain_decimal_string(world, bodies, amount) -> None:
+    case = (await world.file()).json()
+    await world.act(case["id"], "investigation")
+    refused = await world.act(case["id"], "decision", {**bodies["decision"], "fine_amount": amount})
+    assert refused.status_code == 422, (amount, refused.text)
+
+
+@pytest.mark.parametrize(
+    ("amount", "stored"), [("0", "0.00"), ("100", "100.00"), ("1200.5", "1200.50"), (300, "300.00")]
+)
+async def test_money_in_plain_decimal_text_is_stored_with_two_places(world, bodies, amount, stored) -> None:
+    case = (await world.file()).json()
+    await world.act(case["id"], "investigation")
+    decided = await world.act(case["id"], "decision", {**bodies["decision"], "fine_amount": amount})
+    assert decided.status_code == 200 and decided.json()["fine_amount"] == stored, decided.text

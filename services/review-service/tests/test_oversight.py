@@ -128,6 +128,7 @@ async def test_REV_9_summary_generated_from_the_data_submitted_and_overdue_once(
         str(silent_unit),
     }
     assert sent == 1
+
     again = await client.post(
         "/api/v1/summaries",
         json={"unit_id": str(helpers.unit), "period": "2026H1"},
@@ -356,3 +357,27 @@ async def test_REV_9_two_concurrent_submissions_of_a_summary_submit_it_once(app,
     async with app.state.sessions() as session:
         sent = await session.scalar(text("SELECT count(*) FROM outbox WHERE event_type = 'review.summary_submitted'"))
     assert sent == 1
+
+
+async def test_REV_9_a_summary_is_refused_for_a_half_year_not_yet_ended_or_a_unit_that_does_not_exist(
+    client, helpers
+) -> None:
+    legal = helpers.headers("legal_affairs")
+    current = f"{today().year}H{1 if today().month <= 6 else 2}"
+    not_ended = await client.post(
+        "/api/v1/summaries", json={"unit_id": str(helpers.unit), "period": current}, headers=legal
+    )
+    assert not_ended.status_code == 422 and not_ended.json()["code"] == "summary.period_not_ended", not_ended.text
+    assert not_ended.json()["basis"] == ["REV-9"]
+    ended = "2026H1"
+    nowhere_unit = uuid.uuid4()
+    for caller in (legal, helpers.headers("legal_affairs", unit=nowhere_unit)):
+        # A random id is no unit, even in a token that claims it: 404, as for one outside the scope.
+        nowhere = await client.post(
+            "/api/v1/summaries", json={"unit_id": str(nowhere_unit), "period": ended}, headers=caller
+        )
+        assert nowhere.status_code == 404 and nowhere.json()["code"] == "resource.not_found", nowhere.text
+    allowed = await client.post(
+        "/api/v1/summaries", json={"unit_id": str(helpers.unit), "period": ended}, headers=legal
+    )
+    assert allowed.status_code == 201, allowed.text

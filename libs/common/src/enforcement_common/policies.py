@@ -39,6 +39,7 @@ from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope, not_found
 from enforcement_common.calendar import today
+from enforcement_common.contracts import BoundedDate
 
 __all__ = [
     "PolicyCatalogue",
@@ -225,7 +226,9 @@ def policy_router(catalogue: PolicyCatalogue[V]) -> ServiceRouter:
         issuer_unit_id: uuid.UUID = Field(
             description="The issuing unit (its own unit and the units below it follow it)"
         )
-        effective_from: date = Field(description="First day in force (Asia/Shanghai); not earlier than today")
+        effective_from: BoundedDate = Field(
+            description="First day in force (Asia/Shanghai); not earlier than today"
+        )
         values: values_model  # type: ignore[valid-type]
         source: PolicySource
 

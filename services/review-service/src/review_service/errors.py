@@ -45,5 +45,8 @@ SUMMARY_NOT_SUBMITTABLE = ErrorCode(
     "summary.not_submittable", 409, "总结不可报送", "Summary not submittable", ("REV-9",)
 )
 SUMMARY_INVALID_DATE = ErrorCode("summary.invalid_date", 422, "报送日期不合法", "Invalid submission date")
+SUMMARY_PERIOD_NOT_ENDED = ErrorCode(
+    "summary.period_not_ended", 422, "该半年尚未结束，不能生成总结", "The half year has not ended yet"
+)
 
 CATALOGUE = ErrorCatalogue.collect(globals())

@@ -63,10 +63,16 @@ def not_found(what: str = "resource") -> ProblemError:
 
 
 async def ensure_in_scope(session: AsyncSession, caller: Caller, unit_id: uuid.UUID, what: str = "resource") -> None:
-    """404 when ``unit_id`` is outside the caller's scope (the object is not revealed to exist)."""
+    """404 when ``unit_id`` is outside the caller's scope or names no unit this service knows
+    (the same answer: whether it exists elsewhere is not revealed)."""
     visible = await visible_units(session, caller)
     if visible is not None and unit_id not in visible:
         raise not_found(what)
+    # A county-wide caller sees every unit, and a caller's own unit is in its scope by its
+    # token alone: that the unit exists is still to be checked (a random id is no unit).
+    if visible is None or unit_id == caller.unit_id:
+        if await session.scalar(select(unit_tree.c.unit_id).where(unit_tree.c.unit_id == unit_id)) is None:
+            raise not_found(what)
 
 
 def scope_clause(column: ColumnElement, visible: frozenset[uuid.UUID] | None) -> ColumnElement[bool]:

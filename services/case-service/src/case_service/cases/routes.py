@@ -1,7 +1,6 @@
 """Routes of /cases: filing, reading, lifecycle actions, timeline, legal remedies."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request, Response
@@ -33,6 +32,7 @@ from enforcement_common.api.pagination import Page, PageParamsDep
 from enforcement_common.api.routing import COMMON_RESPONSES, NOT_FOUND, SessionDep, problem
 from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.auth.jwt import Caller
+from enforcement_common.contracts import BoundedDate
 from enforcement_common.contracts.case import CaseCategory, CaseStatus
 
 router = ServiceRouter(prefix="/cases", tags=["cases"], responses=COMMON_RESPONSES)
@@ -100,10 +100,10 @@ async def list_cases(
     category: CaseCategory | None = None,
     status: CaseStatus | None = None,
     handler_id: uuid.UUID | None = None,
-    filed_from: date | None = None,
-    filed_to: date | None = None,
-    closed_from: date | None = None,
-    closed_to: date | None = None,
+    filed_from: BoundedDate | None = None,
+    filed_to: BoundedDate | None = None,
+    closed_from: BoundedDate | None = None,
+    closed_to: BoundedDate | None = None,
     q: Annotated[str | None, Query(max_length=100, description="in title, case number or party name")] = None,
 ) -> Page[CaseRead]:
     """Cases in the caller's scope, oldest filing first."""

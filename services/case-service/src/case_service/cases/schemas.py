@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from case_service.cases.rules import Action
+from enforcement_common.contracts import BoundedDate
 from enforcement_common.contracts import MoneyAmount as Money
 from enforcement_common.contracts.case import CaseCategory, CaseStatus
 
@@ -30,7 +31,7 @@ class CaseCreate(BaseModel):
     lead_handler_id: uuid.UUID
     co_handler_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
     is_major: bool = False
-    filed_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
+    filed_on: BoundedDate | None = Field(default=None, description="default: today (Asia/Shanghai)")
     external_ref: str | None = Field(
         default=None, min_length=1, max_length=100, description="the provincial platform's id; unique per unit"
     )
@@ -94,47 +95,47 @@ class Note(BaseModel):
 
 
 class InvestigationStart(Note):
-    started_on: date | None = None
+    started_on: BoundedDate | None = None
 
 
 class LegalReview(Note):
     """法制审核 (CASE-4)."""
 
     opinion: Literal["approved", "returned"]
-    reviewed_on: date | None = None
+    reviewed_on: BoundedDate | None = None
 
 
 class Hearing(Note):
     """听证 (CASE-7)."""
 
-    held_on: date
+    held_on: BoundedDate
 
 
 class Decision(Note):
     decision_type: str = Field(min_length=1, max_length=100, description="e.g. 罚款, 没收违法所得, 准予许可, 不予处罚")
     fine_amount: Money | None = None
     confiscation_amount: Money | None = None
-    decided_on: date
+    decided_on: BoundedDate
     legal_basis: str = Field(min_length=1, max_length=2000)
 
 
 class Service(Note):
     """送达."""
 
-    served_on: date
+    served_on: BoundedDate
     method: Literal["direct", "mail", "electronic", "public_notice", "left_at_residence", "entrusted"]
 
 
 class Execution(Note):
-    executed_on: date
+    executed_on: BoundedDate
 
 
 class Closure(Note):
-    closed_on: date
+    closed_on: BoundedDate
 
 
 class Archive(Note):
-    archived_on: date
+    archived_on: BoundedDate
 
 
 class Transfer(Note):
@@ -142,7 +143,7 @@ class Transfer(Note):
 
     to: Literal["police", "other_agency"]
     reason: str = Field(min_length=1, max_length=2000)
-    transferred_on: date | None = None
+    transferred_on: BoundedDate | None = None
 
 
 class Withdrawal(Note):
@@ -172,8 +173,8 @@ class RemedyCreate(BaseModel):
     kind: RemedyKind
     status: Literal["pending", "concluded"] = "pending"
     result: RemedyResult | None = None
-    filed_on: date
-    concluded_on: date | None = None
+    filed_on: BoundedDate
+    concluded_on: BoundedDate | None = None
 
 
 class RemedyUpdate(BaseModel):
@@ -186,7 +187,7 @@ class RemedyUpdate(BaseModel):
 
     status: Literal["pending", "concluded"] | None = None
     result: RemedyResult | None = None
-    concluded_on: date | None = None
+    concluded_on: BoundedDate | None = None
 
 
 class RemedyRead(BaseModel):

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from enforcement_common.contracts import BoundedDate
+
 ObligationStatus = Literal["pending", "submitted", "reviewed", "excluded", "overdue"]
 
 
@@ -30,4 +32,4 @@ class ObligationRead(BaseModel):
 
 
 class Submission(BaseModel):
-    submitted_on: date
+    submitted_on: BoundedDate
