@@ -226,9 +226,7 @@ def policy_router(catalogue: PolicyCatalogue[V]) -> ServiceRouter:
         issuer_unit_id: uuid.UUID = Field(
             description="The issuing unit (its own unit and the units below it follow it)"
         )
-        effective_from: BoundedDate = Field(
-            description="First day in force (Asia/Shanghai); not earlier than today"
-        )
+        effective_from: BoundedDate = Field(description="First day in force (Asia/Shanghai); not earlier than today")
         values: values_model  # type: ignore[valid-type]
         source: PolicySource
 
