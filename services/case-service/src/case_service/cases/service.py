@@ -601,15 +601,24 @@ class _Step:
     details: dict[str, Any]
 
 
+async def _locked_for(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, action: str, if_match: str | None
+) -> Case:
+    """The case in scope, locked, for ``action`` by ``caller`` (the actor's role and
+    qualification, CASE-3/CASE-4), at the version If-Match names when given."""
+    case = await get_visible(session, caller, case_id, lock=True)
+    _check_actor(caller, case, action)
+    await _check_acting_handler(session, caller, case)
+    check_if_match(if_match, case.version)
+    return case
+
+
 async def _begin(
     session: AsyncSession, caller: Caller, case_id: uuid.UUID, action: rules.Action, body: Any, if_match: str | None
 ) -> _Step:
     """What every lifecycle action checks first: the case in scope (locked), the actor, If-Match,
     dates, and the CASE-2 transition — 409 with the allowed actions when it is out of order."""
-    case = await get_visible(session, caller, case_id, lock=True)
-    _check_actor(caller, case, action)
-    await _check_acting_handler(session, caller, case)
-    check_if_match(if_match, case.version)
+    case = await _locked_for(session, caller, case_id, action, if_match)
     _check_dates_not_in_future(body)
     before = case.status
     after = rules.next_status(action, before, case.category)
@@ -917,10 +926,7 @@ async def extend_deadline(
 ) -> CaseDeadlineExtension:
     """延长办案期限 (行政处罚法 第六十条, CASE-9): an approved extension moves the deadline's last
     day; the original and every extension stay on record (history, timeline, event)."""
-    case = await get_visible(session, caller, case_id, lock=True)
-    _check_actor(caller, case, "deadline-extension")
-    await _check_acting_handler(session, caller, case)
-    check_if_match(if_match, case.version)
+    case = await _locked_for(session, caller, case_id, "deadline-extension", if_match)
     approver = await get_in_scope(session, caller, Officer, body.approved_by, "officer")
     deadline = await session.scalar(
         select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == body.kind).with_for_update()
