@@ -291,7 +291,8 @@ async def case_withdrawal(
     status_code=201,
     response_model=DeadlineExtensionRead,
     responses={
-        **ACTION_RESPONSES,
+        **NOT_FOUND,
+        **{status: doc for status, doc in CONFLICTS.items() if status != 409},  # If-Match only
         422: problem(
             "case.deadline_not_extendable (only a running decision deadline), case.extension_not_later, "
             "case.extension_approved_late, case.date_in_future, case.date_out_of_order (approved_on)"
