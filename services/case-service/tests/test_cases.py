@@ -72,11 +72,13 @@ async def test_CASE_9_decision_and_service_deadlines(world) -> None:
         )
     ).json()
     deadlines = {d["kind"]: d for d in decided["deadlines"]}
-    assert deadlines["decision"]["status"] == "met" and deadlines["decision"]["met_on"] == today().isoformat()
+    # Decided 10 days after its last day: met_late (this asserted "met" before — the breach was hidden).
+    assert deadlines["decision"]["status"] == "met_late" and deadlines["decision"]["met_on"] == today().isoformat()
+    assert deadlines["decision"]["days_late"] == 10
     assert deadlines["service"]["status"] == "open" and deadlines["service"]["basis"] == ["CASE-9"]
     assert deadlines["service"]["due_on"] == rules.service_due(today(), rules.DEFAULT_DEADLINES["penalty"]).isoformat()
     served = (await world.act(case["id"], "service", {"served_on": today().isoformat(), "method": "mail"})).json()
-    assert {d["kind"]: d["status"] for d in served["deadlines"]} == {"decision": "met", "service": "met"}
+    assert {d["kind"]: d["status"] for d in served["deadlines"]} == {"decision": "met_late", "service": "met"}
     license_case = (await world.file(category="license", handlers=("甲",))).json()
     assert license_case["deadlines"] == [], "no statutory decision period for licences by default"
 
@@ -122,7 +124,7 @@ async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for
         service = {d["kind"]: d for d in decided.json()["deadlines"]}["service"]
         assert service == {
             "kind": "service", "due_on": None, "status": "awaiting_calendar", "met_on": None, "basis": ["CASE-9"],
-            "policy_id": policy.json()["id"],
+            "policy_id": policy.json()["id"], "days_late": None, "original_due_on": None, "extensions": [],
         }  # fmt: skip
         assert await scanner(60).scan_once(app.state.sessions) == 0
         assert await count_awaited_days(app.state.sessions) == 0, "still not countable"

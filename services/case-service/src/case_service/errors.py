@@ -66,6 +66,23 @@ REMEDY_INCOMPLETE = ErrorCode(
 IS_MAJOR_LOCKED = ErrorCode(
     "case.is_major_locked", 409, "立案后不得变更是否重大案件", "is_major cannot change after filing", ("CASE-4",)
 )
+DEADLINE_NOT_EXTENDABLE = ErrorCode(
+    "case.deadline_not_extendable",
+    422,
+    "该期限不可延长",
+    "Deadline cannot be extended",
+    ("CASE-9",),
+)
+EXTENSION_NOT_LATER = ErrorCode(
+    "case.extension_not_later", 422, "延长后的期限须晚于现期限", "New due date not after the current one", ("CASE-9",)
+)
+EXTENSION_APPROVED_LATE = ErrorCode(
+    "case.extension_approved_late",
+    422,
+    "期限届满后批准的延长不予认可",
+    "Extension approved after the deadline had passed",
+    ("CASE-9",),
+)
 
 # Bulk import
 IMPORT_NOT_A_LIST = ErrorCode("import.not_a_list", 422, "导入内容不是数组", "Import body is not a list")

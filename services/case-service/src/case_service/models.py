@@ -168,7 +168,28 @@ class CaseDeadline(Base):
     basis: Mapped[list[str]] = mapped_column(ARRAY(Text))
     #: The policy version whose period set this deadline (CONTRACT.md "deadlines").
     policy_id: Mapped[uuid.UUID | None] = mapped_column()
+    #: When its case.deadline_overdue was written: by the scanner, or by the action that met it
+    #: late or ended the case past its day — once per deadline (CASE-9).
     overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The statutory last day before the first approved extension (null: never extended).
+    original_due_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CaseDeadlineExtension(Base):
+    """An approved extension of a deadline (延长办案期限, 行政处罚法 第六十条; CASE-9), kept as history."""
+
+    __tablename__ = "case_deadline_extensions"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    deadline_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_deadlines.id"), index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    previous_due_on: Mapped[date] = mapped_column(Date)
+    new_due_on: Mapped[date] = mapped_column(Date)
+    approved_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("officers.id"))
+    approved_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
 
 
 class TimelineEntry(Base):

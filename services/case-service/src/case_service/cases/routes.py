@@ -7,11 +7,14 @@ from fastapi import Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_service.cases import imports, service
+from case_service.cases.rules import DeadlineStatus
 from case_service.cases.schemas import (
     Archive,
     CaseCreate,
     CaseRead,
     Closure,
+    DeadlineExtensionCreate,
+    DeadlineExtensionRead,
     Decision,
     Execution,
     Hearing,
@@ -105,6 +108,10 @@ async def list_cases(
     closed_from: BoundedDate | None = None,
     closed_to: BoundedDate | None = None,
     q: Annotated[str | None, Query(max_length=100, description="in title, case number or party name")] = None,
+    deadline_status: Annotated[
+        DeadlineStatus | None,
+        Query(description="cases having a deadline in this status today (CASE-9), e.g. overdue or met_late"),
+    ] = None,
 ) -> Page[CaseRead]:
     """Cases in the caller's scope, oldest filing first."""
     return await service.list_page(
@@ -118,6 +125,7 @@ async def list_cases(
         filed=(filed_from, filed_to),
         closed=(closed_from, closed_to),
         q=q,
+        deadline_status=deadline_status,
     )
 
 
@@ -276,6 +284,45 @@ async def case_withdrawal(
     """Withdraw the case (撤销立案)."""
     case = await service.withdraw(session, caller, case_id, body, if_match)
     return await _reply(session, case, caller, response)
+
+
+@router.post(
+    "/{case_id}/deadline-extensions",
+    status_code=201,
+    response_model=DeadlineExtensionRead,
+    responses={
+        **NOT_FOUND,
+        **{status: doc for status, doc in CONFLICTS.items() if status != 409},  # If-Match only
+        422: problem(
+            "case.deadline_not_extendable (only a running decision deadline), case.extension_not_later, "
+            "case.extension_approved_late, case.date_in_future, case.date_out_of_order (approved_on)"
+        ),
+    },
+)
+async def extend_deadline(
+    case_id: uuid.UUID,
+    body: DeadlineExtensionCreate,
+    caller: CaseActor,
+    session: SessionDep,
+    if_match: IfMatchDep,
+    response: Response,
+) -> DeadlineExtensionRead:
+    """Record an approved extension of a deadline (延长办案期限, 行政处罚法 第六十条; CASE-9).
+
+    The deadline's `due_on` moves to `new_due_on`; its `original_due_on` and `extensions` keep
+    the statutory day and the history. `approved_by` is an officer in the caller's scope (404
+    otherwise). If-Match (the case's ETag) is checked when given; the case gets a new version."""
+    extension = await service.extend_deadline(session, caller, case_id, body, if_match)
+    response.headers["Location"] = f"/api/v1/cases/{case_id}/deadline-extensions"
+    return service.extension_read(extension)
+
+
+@router.get("/{case_id}/deadline-extensions", response_model=Page[DeadlineExtensionRead], responses=NOT_FOUND)
+async def list_deadline_extensions(
+    case_id: uuid.UUID, caller: AnyCaller, session: SessionDep, page: PageParamsDep
+) -> Page[DeadlineExtensionRead]:
+    """The approved extensions of the case's deadlines, oldest first (CASE-9)."""
+    return await service.list_extensions(session, caller, case_id, page)
 
 
 @router.post("/{case_id}/legal-remedies", status_code=201, response_model=RemedyRead, responses=NOT_FOUND)

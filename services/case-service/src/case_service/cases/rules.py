@@ -118,30 +118,45 @@ def check_handlers(
     return HandlerCheck(unqualified=unqualified, qualified_count=qualified, required=required)
 
 
+DeadlineKind = Literal["decision", "service"]
+#: CONTRACT.md "deadlines": met_late is met after ``due_on`` (a breach cured, still shown);
+#: lapsed is a deadline of a case that ended before it was met.
+DeadlineStatus = Literal["open", "met", "met_late", "overdue", "awaiting_calendar", "lapsed"]
+DEADLINE_STATUSES: tuple[DeadlineStatus, ...] = get_args(DeadlineStatus)
+
+
 @dataclass(frozen=True)
 class DeadlinePolicy:
     """CASE-9, configurable per category: days and how they are counted."""
 
     decision_days: int | None  # from filing; None = no statutory decision period
     decision_day_kind: DayKind
-    service_days: int
+    service_days: int | None  # from the decision; None = no statutory service period (送达期限)
     service_day_kind: DayKind
 
 
 DEFAULT_DEADLINES: dict[str, DeadlinePolicy] = {
-    # 行政处罚法 第六十条: decided within 90 days of filing (calendar days).
+    # 行政处罚法 第六十条: decided within 90 days of filing (calendar days); 第六十一条: served
+    # within 7 days of the decision, working days by 第八十五条 (CASE-9).
     "penalty": DeadlinePolicy(90, "calendar", 7, "working"),
-    # 第六十一条: served within 7 days of the decision; periods under 10 days count working days (CASE-9).
-    "license": DeadlinePolicy(None, "calendar", 7, "working"),
-    "coercion": DeadlinePolicy(None, "calendar", 7, "working"),
-    "inspection": DeadlinePolicy(None, "calendar", 7, "working"),
-    "levy": DeadlinePolicy(None, "calendar", 7, "working"),
-    "requisition": DeadlinePolicy(None, "calendar", 7, "working"),
+    # 行政许可法 第四十四条: the licence issued and served within 10 days of the decision,
+    # working days by 第八十二条 (CASE-9).
+    "license": DeadlinePolicy(None, "calendar", 10, "working"),
+    # No statutory decision or service period the platform knows of: no deadline (CASE-9).
+    "coercion": DeadlinePolicy(None, "calendar", None, "working"),
+    "inspection": DeadlinePolicy(None, "calendar", None, "working"),
+    "levy": DeadlinePolicy(None, "calendar", None, "working"),
+    "requisition": DeadlinePolicy(None, "calendar", None, "working"),
 }
 
 
 def has_decision_deadline(policy: DeadlinePolicy) -> bool:
     return policy.decision_days is not None
+
+
+def has_service_deadline(policy: DeadlinePolicy) -> bool:
+    """CASE-9: only categories with a statutory service period (送达期限) get a service deadline."""
+    return policy.service_days is not None
 
 
 def decision_due(filed_on: date, policy: DeadlinePolicy) -> date | None:
@@ -154,7 +169,10 @@ def decision_due(filed_on: date, policy: DeadlinePolicy) -> date | None:
 
 
 def service_due(decided_on: date, policy: DeadlinePolicy) -> date | None:
-    """The last day to serve the decision, or None while the calendar does not cover it."""
+    """The last day to serve the decision; None when the category has no service period (see
+    ``has_service_deadline``) or while the calendar does not cover it."""
+    if policy.service_days is None:
+        return None
     return _due_or_none(decided_on, policy.service_days, policy.service_day_kind)
 
 
@@ -171,14 +189,74 @@ ENDED_STATUSES = frozenset({"transferred", "withdrawn", "closed", "archived"})
 
 def deadline_status(
     due_on: date | None, met_on: date | None, today: date, case_status: str = "filed"
-) -> Literal["open", "met", "overdue", "awaiting_calendar", "lapsed"]:
+) -> DeadlineStatus:
+    """CASE-9 and CONTRACT.md "deadlines": a deadline met after its last day reads ``met_late``
+    for good — the breach stays visible after it is cured."""
     if met_on is not None:
-        return "met"
+        return "met_late" if is_breached(due_on, met_on) else "met"
     if case_status in ENDED_STATUSES:
         return "lapsed"
     if due_on is None:
         return "awaiting_calendar"
-    return "overdue" if today > due_on else "open"
+    return "overdue" if is_breached(due_on, today) else "open"
+
+
+def is_breached(due_on: date | None, on: date) -> bool:
+    """CASE-9: a deadline is breached on ``on`` when its last day has passed (a day unknown
+    while it awaits the calendar is not yet breached)."""
+    return due_on is not None and on > due_on
+
+
+def days_late(due_on: date | None, met_on: date | None, today: date, case_status: str = "filed") -> int | None:
+    """Calendar days past ``due_on``: when met late, ``met_on − due_on`` (fixed for good); while
+    overdue, ``today − due_on`` (growing); otherwise None."""
+    status = deadline_status(due_on, met_on, today, case_status)
+    if status == "met_late":
+        return (met_on - due_on).days  # type: ignore[operator]
+    if status == "overdue":
+        return (today - due_on).days  # type: ignore[operator]
+    return None
+
+
+#: Deadlines that may be extended with approval: the decision period of 行政处罚法 第六十条
+#: ("法律、法规、规章另有规定的除外" — departmental rules allow an approved extension, CASE-9).
+#: The service period of 第六十一条 has no such clause.
+EXTENDABLE_KINDS: frozenset[str] = frozenset({"decision"})
+
+ExtensionRefusal = Literal[
+    "not_extendable", "not_later", "approved_in_future", "approved_before_filing", "approved_after_due"
+]
+
+
+def check_extension(
+    kind: str,
+    *,
+    due_on: date | None,
+    met_on: date | None,
+    case_status: str,
+    filed_on: date,
+    new_due_on: date,
+    approved_on: date,
+    today: date,
+) -> ExtensionRefusal | None:
+    """CASE-9: why an approved extension of a deadline is refused, or None when it is allowed.
+
+    Only an extendable kind (``EXTENDABLE_KINDS``) of a deadline still running (not met, case
+    not ended, its last day known) is extended; the new last day is after the current one;
+    the approval is dated between the filing and today, and no later than the current last
+    day — an extension approved after the period ran out would erase a breach, which stays
+    visible (CONTRACT.md "deadlines")."""
+    if kind not in EXTENDABLE_KINDS or due_on is None or met_on is not None or case_status in ENDED_STATUSES:
+        return "not_extendable"
+    if new_due_on <= due_on:
+        return "not_later"
+    if approved_on > today:
+        return "approved_in_future"
+    if approved_on < filed_on:
+        return "approved_before_filing"
+    if is_breached(due_on, approved_on):
+        return "approved_after_due"
+    return None
 
 
 def format_case_no(template: str, *, short_name: str, year: int, number: int) -> str:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from case_service.cases.rules import Action
+from case_service.cases.rules import Action, DeadlineKind, DeadlineStatus
 from enforcement_common.contracts import BoundedDate
 from enforcement_common.contracts import MoneyAmount as Money
 from enforcement_common.contracts.case import CaseCategory, CaseStatus
@@ -37,18 +37,56 @@ class CaseCreate(BaseModel):
     )
 
 
+class DeadlineExtensionCreate(BaseModel):
+    """An approved extension of a deadline (延长办案期限, 行政处罚法 第六十条; CASE-9)."""
+
+    kind: DeadlineKind = Field(description="the deadline extended; only `decision` may be extended")
+    new_due_on: BoundedDate = Field(description="the new last day: after the current one")
+    approved_by: uuid.UUID = Field(description="the officer who approved (负责人批准), in the caller's scope")
+    approved_on: BoundedDate = Field(description="between the filing and today, and no later than the current last day")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DeadlineExtensionRead(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    kind: DeadlineKind
+    previous_due_on: date = Field(description="the last day before this extension")
+    new_due_on: date
+    approved_by: uuid.UUID
+    approved_on: date
+    reason: str
+    recorded_by: str
+    created_at: datetime
+
+
 class Deadline(BaseModel):
-    kind: Literal["decision", "service"]
+    """A statutory deadline (CASE-9; CONTRACT.md "deadlines")."""
+
+    kind: DeadlineKind
     due_on: date | None = Field(
-        description="the last day; null (status awaiting_calendar) while the working days of the period "
-        "cannot be counted because the holiday calendar for that year is not published yet — filled in "
-        "as soon as it is"
+        description="the last day now in force (after approved extensions); null (status awaiting_calendar) "
+        "while the working days of the period cannot be counted because the holiday calendar for that year "
+        "is not published yet — filled in as soon as it is"
     )
-    status: Literal["open", "met", "overdue", "awaiting_calendar", "lapsed"] = Field(
-        description="lapsed: the case ended (transferred, withdrawn, closed) before the deadline was met; "
-        "it no longer runs and is never reported overdue"
+    status: DeadlineStatus = Field(
+        description="open; met (on or before due_on); met_late (met after due_on — the breach stays visible "
+        "after it is cured, days_late given); overdue (due_on passed, not met); awaiting_calendar; lapsed "
+        "(the case ended — transferred, withdrawn, closed — before the deadline was met; it no longer runs)"
     )
     met_on: date | None
+    days_late: int | None = Field(
+        default=None,
+        description="calendar days past due_on: met_on − due_on when met_late, today − due_on while overdue; "
+        "null otherwise",
+    )
+    original_due_on: date | None = Field(
+        default=None,
+        description="the statutory last day before any extension (equals due_on when never extended)",
+    )
+    extensions: list[DeadlineExtensionRead] = Field(
+        default_factory=list, description="approved extensions, oldest first (行政处罚法 第六十条)"
+    )
     basis: list[str]
     policy_id: uuid.UUID | None = Field(
         description="the policy version (GET /policies/{id}) whose period set this deadline"

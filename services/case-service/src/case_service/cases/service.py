@@ -8,21 +8,24 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import any_, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, any_, exists, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_service import errors
 from case_service.cases import rules
+from case_service.cases.deadlines import overdue_event
 from case_service.cases.schemas import (
     Archive,
     CaseCreate,
     CaseRead,
     Closure,
     Deadline,
+    DeadlineExtensionCreate,
+    DeadlineExtensionRead,
     Decision,
     Execution,
     Hearing,
@@ -39,7 +42,15 @@ from case_service.cases.schemas import (
 )
 from case_service.config import Settings
 from case_service.events import emit
-from case_service.models import Case, CaseDeadline, LegalRemedy, Officer, TimelineEntry, Unit
+from case_service.models import (
+    Case,
+    CaseDeadline,
+    CaseDeadlineExtension,
+    LegalRemedy,
+    Officer,
+    TimelineEntry,
+    Unit,
+)
 from case_service.officers.rules import ID_NUMBER_ROLES, mask_id_number, mask_id_numbers
 from case_service.officers.service import status_of
 from case_service.policy import CASE_POLICIES, CasePolicy
@@ -53,6 +64,7 @@ from enforcement_common.contracts import EventData
 from enforcement_common.contracts.case import (
     CaseArchived,
     CaseClosed,
+    CaseDeadlineExtended,
     CaseDecided,
     CaseFiled,
     CaseLegalRemedyRecorded,
@@ -86,12 +98,46 @@ async def read_many(session: AsyncSession, cases: Sequence[Case], caller: Caller
         )
         for deadline in rows:
             deadlines[deadline.case_id].append(deadline)
+    # The history of extended deadlines (CASE-9): one more query, only when a deadline of the
+    # page was ever extended.
+    extensions: dict[uuid.UUID, list[DeadlineExtensionRead]] = {}
+    extended = [d.id for ds in deadlines.values() for d in ds if d.original_due_on is not None]
+    if extended:
+        for extension in await session.scalars(
+            select(CaseDeadlineExtension)
+            .where(CaseDeadlineExtension.deadline_id.in_(extended))
+            .order_by(CaseDeadlineExtension.created_at, CaseDeadlineExtension.id)
+        ):
+            extensions.setdefault(extension.deadline_id, []).append(extension_read(extension))
     now = today()
     sees_id_numbers = bool(caller and caller.roles & ID_NUMBER_ROLES)
-    return [_case_read(case, deadlines[case.id], now, sees_id_numbers) for case in cases]
+    return [_case_read(case, deadlines[case.id], extensions, now, sees_id_numbers) for case in cases]
 
 
-def _case_read(case: Case, deadlines: list[CaseDeadline], now: date, sees_id_numbers: bool) -> CaseRead:
+def _deadline_read(
+    case: Case, d: CaseDeadline, extensions: dict[uuid.UUID, list[DeadlineExtensionRead]], now: date
+) -> Deadline:
+    """CASE-9 as CONTRACT.md "deadlines" shows it: a late one reads met_late with days_late."""
+    return Deadline(
+        kind=d.kind,
+        due_on=d.due_on,
+        met_on=d.met_on,
+        basis=d.basis,
+        policy_id=d.policy_id,
+        status=rules.deadline_status(d.due_on, d.met_on, now, case.status),
+        days_late=rules.days_late(d.due_on, d.met_on, now, case.status),
+        original_due_on=d.original_due_on or d.due_on,
+        extensions=extensions.get(d.id, []),
+    )
+
+
+def _case_read(
+    case: Case,
+    deadlines: list[CaseDeadline],
+    extensions: dict[uuid.UUID, list[DeadlineExtensionRead]],
+    now: date,
+    sees_id_numbers: bool,
+) -> CaseRead:
     party = Party.model_validate(case.party)
     if not sees_id_numbers:
         party = party.model_copy(update={"id_number": mask_id_number(party.id_number)})
@@ -103,18 +149,25 @@ def _case_read(case: Case, deadlines: list[CaseDeadline], now: date, sees_id_num
         },
         party=party,
         allowed_actions=rules.allowed_actions(case.status, case.category),
-        deadlines=[
-            Deadline(
-                kind=d.kind,
-                due_on=d.due_on,
-                met_on=d.met_on,
-                basis=d.basis,
-                policy_id=d.policy_id,
-                status=rules.deadline_status(d.due_on, d.met_on, now, case.status),
-            )
-            for d in deadlines
-        ],
+        deadlines=[_deadline_read(case, d, extensions, now) for d in deadlines],
     )
+
+
+def has_deadline_with_status(status: rules.DeadlineStatus, now: date) -> ColumnElement[bool]:
+    """The case has a deadline reading ``status`` today — :func:`rules.deadline_status` in SQL,
+    one correlated EXISTS over the deadlines' case_id index (no per-item query)."""
+    d = CaseDeadline
+    ended = Case.status.in_(sorted(rules.ENDED_STATUSES))
+    unmet = d.met_on.is_(None)
+    conditions: dict[str, list[ColumnElement[bool]]] = {
+        "met": [d.met_on.is_not(None), or_(d.due_on.is_(None), d.met_on <= d.due_on)],
+        "met_late": [d.met_on.is_not(None), d.due_on.is_not(None), d.met_on > d.due_on],
+        "lapsed": [unmet, ended],
+        "awaiting_calendar": [unmet, ~ended, d.due_on.is_(None)],
+        "overdue": [unmet, ~ended, d.due_on < now],
+        "open": [unmet, ~ended, d.due_on >= now],
+    }
+    return exists().where(d.case_id == Case.id, *conditions[status])
 
 
 async def list_page(
@@ -129,8 +182,10 @@ async def list_page(
     filed: tuple[date | None, date | None],
     closed: tuple[date | None, date | None],
     q: str | None,
+    deadline_status: rules.DeadlineStatus | None = None,
 ) -> Page[CaseRead]:
-    """Cases in the caller's scope, oldest filing first, with the list's filters."""
+    """Cases in the caller's scope, oldest filing first, with the list's filters; with
+    ``deadline_status``, those having a deadline in that status (CASE-9: breaches stay queryable)."""
     check_range("filed", *filed)
     check_range("closed", *closed)
     query = (
@@ -141,6 +196,7 @@ async def list_page(
         .where(or_(Case.lead_handler_id == handler_id, handler_id == any_(Case.co_handler_ids)), given=handler_id)
         .range(Case.filed_on, *filed, name="filed")
         .range(Case.closed_on, *closed, name="closed")
+        .where(has_deadline_with_status(deadline_status, today()) if deadline_status else None, given=deadline_status)
     )
     if q:
         query = query.where(
@@ -501,12 +557,37 @@ def _not_before(later: date, earlier: date | None, field: str, what: str) -> Non
         )
 
 
-async def _meet(session: AsyncSession, case: Case, kind: str, on: date) -> None:
+def _record_breach(deadline: CaseDeadline) -> list[EventData]:
+    """CASE-9: the deadline's one case.deadline_overdue, unless already written (by the scanner
+    or an earlier action) — whether a breach is recorded never depends on when the scanner ran."""
+    if deadline.overdue_emitted_at is not None:
+        return []
+    deadline.overdue_emitted_at = datetime.now(UTC)
+    return [overdue_event(deadline)]
+
+
+async def _meet(session: AsyncSession, case: Case, kind: str, on: date) -> list[EventData]:
+    """The deadline of ``kind`` met on ``on``; met after its last day (met_late), its overdue
+    event is written now if the scanner has not yet (CASE-9). The row is locked first, so the
+    scanner (which skips locked rows and re-checks met_on) and this never both emit."""
     deadline = await session.scalar(
-        select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == kind)
+        select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == kind).with_for_update()
     )
-    if deadline is not None and deadline.met_on is None:
-        deadline.met_on = on
+    if deadline is None or deadline.met_on is not None:
+        return []
+    deadline.met_on = on
+    return _record_breach(deadline) if rules.is_breached(deadline.due_on, on) else []
+
+
+async def _end_deadlines(session: AsyncSession, case: Case, on: date) -> list[EventData]:
+    """The case ends on ``on`` (closed, transferred, withdrawn): its unmet deadlines lapse, and
+    those whose last day had already passed have their breach recorded now, once (CASE-9)."""
+    deadlines = await session.scalars(
+        select(CaseDeadline)
+        .where(CaseDeadline.case_id == case.id, CaseDeadline.met_on.is_(None), CaseDeadline.due_on < on)
+        .with_for_update()
+    )
+    return [event for deadline in deadlines for event in _record_breach(deadline)]
 
 
 @dataclass
@@ -520,15 +601,24 @@ class _Step:
     details: dict[str, Any]
 
 
+async def _locked_for(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, action: str, if_match: str | None
+) -> Case:
+    """The case in scope, locked, for ``action`` by ``caller`` (the actor's role and
+    qualification, CASE-3/CASE-4), at the version If-Match names when given."""
+    case = await get_visible(session, caller, case_id, lock=True)
+    _check_actor(caller, case, action)
+    await _check_acting_handler(session, caller, case)
+    check_if_match(if_match, case.version)
+    return case
+
+
 async def _begin(
     session: AsyncSession, caller: Caller, case_id: uuid.UUID, action: rules.Action, body: Any, if_match: str | None
 ) -> _Step:
     """What every lifecycle action checks first: the case in scope (locked), the actor, If-Match,
     dates, and the CASE-2 transition — 409 with the allowed actions when it is out of order."""
-    case = await get_visible(session, caller, case_id, lock=True)
-    _check_actor(caller, case, action)
-    await _check_acting_handler(session, caller, case)
-    check_if_match(if_match, case.version)
+    case = await _locked_for(session, caller, case_id, action, if_match)
     _check_dates_not_in_future(body)
     before = case.status
     after = rules.next_status(action, before, case.category)
@@ -542,11 +632,16 @@ async def _begin(
     return _Step(case, action, before, after, details)
 
 
-async def _finish(session: AsyncSession, caller: Caller, step: _Step, *events: EventData) -> Case:
-    """Move the case to its new status, record the step (CASE-5) and emit its events."""
+async def _finish(
+    session: AsyncSession, caller: Caller, step: _Step, *events: EventData, ended_on: date | None = None
+) -> Case:
+    """Move the case to its new status, record the step (CASE-5) and emit its events; a case
+    that ends (``ended_on``) records the breaches of its deadlines first (CASE-9)."""
     case = step.case
     case.status = step.after
     emitted = list(events)
+    if ended_on is not None:
+        emitted.extend(await _end_deadlines(session, case, ended_on))
     if step.after != step.before:
         emitted.insert(
             0, CaseStageChanged(case_id=case.id, unit_id=case.unit_id, from_status=step.before, to_status=step.after)
@@ -598,19 +693,21 @@ async def decide(
     _not_before(body.decided_on, case.filed_on, "decided_on", "filing")
     case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
     case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
-    await _meet(session, case, "decision", body.decided_on)
+    breaches = await _meet(session, case, "decision", body.decided_on)
     policy = await resolve(session, CASE_POLICIES, case.unit_id, body.decided_on)  # in force on the decision
-    session.add(
-        CaseDeadline(
-            id=uuid.uuid4(),
-            case_id=case.id,
-            unit_id=case.unit_id,
-            kind="service",
-            due_on=rules.service_due(body.decided_on, policy.values.deadline(case.category)),
-            basis=DEADLINE_BASIS["service"],
-            policy_id=policy.policy_id,
+    period = policy.values.deadline(case.category)
+    if rules.has_service_deadline(period):  # CASE-9: only where a statute sets a service period
+        session.add(
+            CaseDeadline(
+                id=uuid.uuid4(),
+                case_id=case.id,
+                unit_id=case.unit_id,
+                kind="service",
+                due_on=rules.service_due(body.decided_on, period),
+                basis=DEADLINE_BASIS["service"],
+                policy_id=policy.policy_id,
+            )
         )
-    )
     decided = CaseDecided(
         case_id=case.id,
         unit_id=case.unit_id,
@@ -622,7 +719,7 @@ async def decide(
         confiscation_amount=body.confiscation_amount,
         hearing_held=case.hearing_held_on is not None,
     )
-    return await _finish(session, caller, step, decided)
+    return await _finish(session, caller, step, decided, *breaches)
 
 
 async def serve(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: Service, if_match: str | None) -> Case:
@@ -631,8 +728,8 @@ async def serve(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body:
     case = step.case
     _not_before(body.served_on, case.decided_on, "served_on", "the decision")
     case.served_on, case.service_method = body.served_on, body.method
-    await _meet(session, case, "service", body.served_on)
-    return await _finish(session, caller, step)
+    breaches = await _meet(session, case, "service", body.served_on)
+    return await _finish(session, caller, step, *breaches)
 
 
 async def execute(
@@ -664,7 +761,7 @@ async def close(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body:
         confiscation_amount=case.confiscation_amount,
         hearing_held=case.hearing_held_on is not None,
     )
-    return await _finish(session, caller, step, closed)
+    return await _finish(session, caller, step, closed, ended_on=body.closed_on)
 
 
 async def archive(
@@ -694,7 +791,7 @@ async def transfer(
         reason=body.reason,
         transferred_on=body.transferred_on or today(),
     )
-    return await _finish(session, caller, step, transferred)
+    return await _finish(session, caller, step, transferred, ended_on=transferred.transferred_on)
 
 
 async def withdraw(
@@ -703,7 +800,7 @@ async def withdraw(
     """撤销立案: the case is withdrawn."""
     step = await _begin(session, caller, case_id, "withdrawal", body, if_match)
     step.case.end_reason = body.reason
-    return await _finish(session, caller, step)
+    return await _finish(session, caller, step, ended_on=today())
 
 
 # --- legal remedies (CASE-8) -------------------------------------------------------------------
@@ -787,3 +884,120 @@ async def update_remedy(
     )
     await emit(session, _remedy_event(case, remedy))
     return remedy
+
+
+# --- deadline extensions (CASE-9) ---------------------------------------------------------------
+
+
+def extension_read(extension: CaseDeadlineExtension) -> DeadlineExtensionRead:
+    return DeadlineExtensionRead.model_validate(extension, from_attributes=True)
+
+
+_EXTENSION_REFUSALS = {
+    "not_extendable": lambda body: errors.DEADLINE_NOT_EXTENDABLE(
+        f"The case has no running {body.kind} deadline that may be extended (only the decision period of "
+        "行政处罚法 第六十条 is, while it runs).",
+        basis=["CASE-9"],
+        errors=[{"loc": ["body", "kind"], "msg": "not extendable", "type": "deadline"}],
+    ),
+    "not_later": lambda body: errors.EXTENSION_NOT_LATER(
+        "new_due_on is not after the deadline's current last day.",
+        basis=["CASE-9"],
+        errors=[{"loc": ["body", "new_due_on"], "msg": "not after the current due_on", "type": "date"}],
+    ),
+    "approved_in_future": lambda body: errors.DATE_IN_FUTURE(
+        "approved_on is after today.",
+        errors=[{"loc": ["body", "approved_on"], "msg": "in the future", "type": "date"}],
+    ),
+    "approved_before_filing": lambda body: errors.DATE_OUT_OF_ORDER(
+        "approved_on is before the filing.",
+        errors=[{"loc": ["body", "approved_on"], "msg": "before filing", "type": "date"}],
+    ),
+    "approved_after_due": lambda body: errors.EXTENSION_APPROVED_LATE(
+        "approved_on is after the deadline's current last day: a breach is not undone by a later approval.",
+        basis=["CASE-9"],
+        errors=[{"loc": ["body", "approved_on"], "msg": "after the current due_on", "type": "date"}],
+    ),
+}
+
+
+async def extend_deadline(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: DeadlineExtensionCreate, if_match: str | None
+) -> CaseDeadlineExtension:
+    """延长办案期限 (行政处罚法 第六十条, CASE-9): an approved extension moves the deadline's last
+    day; the original and every extension stay on record (history, timeline, event)."""
+    case = await _locked_for(session, caller, case_id, "deadline-extension", if_match)
+    approver = await get_in_scope(session, caller, Officer, body.approved_by, "officer")
+    deadline = await session.scalar(
+        select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == body.kind).with_for_update()
+    )
+    refusal = rules.check_extension(
+        body.kind,
+        due_on=deadline.due_on if deadline else None,
+        met_on=deadline.met_on if deadline else None,
+        case_status=case.status,
+        filed_on=case.filed_on,
+        new_due_on=body.new_due_on,
+        approved_on=body.approved_on,
+        today=today(),
+    )
+    if refusal is not None or deadline is None or deadline.due_on is None:
+        raise _EXTENSION_REFUSALS[refusal or "not_extendable"](body)
+    previous = deadline.due_on
+    extension = CaseDeadlineExtension(
+        id=uuid.uuid4(),
+        case_id=case.id,
+        deadline_id=deadline.id,
+        kind=deadline.kind,
+        previous_due_on=previous,
+        new_due_on=body.new_due_on,
+        approved_by=approver.id,
+        approved_on=body.approved_on,
+        reason=body.reason,
+        recorded_by=caller.sub,
+        created_at=datetime.now(UTC),
+    )
+    session.add(extension)
+    deadline.original_due_on = deadline.original_due_on or previous
+    deadline.due_on = body.new_due_on
+    case.updated_at = datetime.now(UTC)  # the case reads differently: a new version (ETag, If-Match)
+    await session.flush()
+    await _timeline(
+        session,
+        case,
+        caller,
+        "deadline-extension",
+        case.status,
+        case.status,
+        {"extension_id": str(extension.id), "previous_due_on": previous.isoformat(), **body.model_dump(mode="json")},
+    )
+    await emit(
+        session,
+        CaseDeadlineExtended(
+            case_id=case.id,
+            unit_id=case.unit_id,
+            extension_id=extension.id,
+            kind=deadline.kind,
+            previous_due_on=previous,
+            due_on=body.new_due_on,
+            original_due_on=deadline.original_due_on,
+            approved_by=approver.id,
+            approved_on=body.approved_on,
+            basis=deadline.basis,
+        ),
+    )
+    return extension
+
+
+async def list_extensions(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, page: PageParams
+) -> Page[DeadlineExtensionRead]:
+    """The approved extensions of a case's deadlines, oldest first (CASE-9)."""
+    await get_visible(session, caller, case_id)
+    extensions, cursor = await paginate(
+        session,
+        select(CaseDeadlineExtension).where(CaseDeadlineExtension.case_id == case_id),
+        [CaseDeadlineExtension.created_at, CaseDeadlineExtension.id],
+        page,
+    )
+    return Page[DeadlineExtensionRead](items=[extension_read(e) for e in extensions], next_cursor=cursor)
