@@ -59,7 +59,7 @@ async def test_CASE_9_two_certified_handlers_where_the_policy_requires(world) ->
 
 async def test_CASE_9_decision_and_service_deadlines(world) -> None:
     filed_on = today() - timedelta(days=100)
-    case = (await world.file(filed_on=filed_on.isoformat())).json()
+    case = (await world.file(filed_on=filed_on.isoformat(), roles=("platform",))).json()
     [decision] = case["deadlines"]
     assert decision["kind"] == "decision" and decision["due_on"] == (filed_on + timedelta(days=90)).isoformat()
     assert decision["status"] == "overdue" and decision["basis"] == ["CASE-9"]
@@ -68,7 +68,7 @@ async def test_CASE_9_decision_and_service_deadlines(world) -> None:
         await world.act(
             case["id"],
             "decision",
-            {"decision_type": "罚款", "fine_amount": "100", "decided_on": today().isoformat(), "legal_basis": "x"},
+            {"decision_type": "罚款", "penalty_kinds": ["fine"], "fine_amount": "100", "decided_on": today().isoformat(), "legal_basis": "x"},
         )
     ).json()
     deadlines = {d["kind"]: d for d in decided["deadlines"]}
@@ -113,6 +113,7 @@ async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for
         await world.act(case["id"], "investigation")
         decision = {
             "decision_type": "罚款",
+            "penalty_kinds": ["fine"],
             "fine_amount": "100",
             "decided_on": today().isoformat(),
             "legal_basis": "x",
@@ -139,7 +140,7 @@ async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for
 
 
 async def test_CASE_9_a_deadline_of_an_ended_case_lapses_instead_of_turning_overdue(world, bodies) -> None:
-    case = (await world.file(filed_on=(today() - timedelta(days=100)).isoformat())).json()
+    case = (await world.file(filed_on=(today() - timedelta(days=100)).isoformat(), roles=("platform",))).json()
     assert case["deadlines"][0]["status"] == "overdue"
     withdrawn = (await world.act(case["id"], "withdrawal", bodies["withdrawal"])).json()
     assert withdrawn["status"] == "withdrawn" and withdrawn["deadlines"][0]["status"] == "lapsed"
@@ -157,7 +158,7 @@ def test_CASE_9_uncountable_days_are_none_not_an_error() -> None:
 async def test_CASE_9_overdue_deadline_is_emitted_exactly_once(world, app) -> None:
     from case_service.cases.deadlines import scanner
 
-    await world.file(filed_on=(today() - timedelta(days=95)).isoformat())
+    await world.file(filed_on=(today() - timedelta(days=95)).isoformat(), roles=("platform",))
     await world.file(filed_on=(today() - timedelta(days=10)).isoformat())
     scan = scanner(60)
     emitted = await asyncio.gather(*(scan.scan_once(app.state.sessions) for _ in range(3)))
