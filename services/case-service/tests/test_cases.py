@@ -68,7 +68,13 @@ async def test_CASE_9_decision_and_service_deadlines(world) -> None:
         await world.act(
             case["id"],
             "decision",
-            {"decision_type": "罚款", "penalty_kinds": ["fine"], "fine_amount": "100", "decided_on": today().isoformat(), "legal_basis": "x"},
+            {
+                "decision_type": "罚款",
+                "penalty_kinds": ["fine"],
+                "fine_amount": "100",
+                "decided_on": today().isoformat(),
+                "legal_basis": "x",
+            },
         )
     ).json()
     deadlines = {d["kind"]: d for d in decided["deadlines"]}

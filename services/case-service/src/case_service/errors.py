@@ -85,7 +85,11 @@ REMEDY_INCOMPLETE = ErrorCode(
     "case.remedy_incomplete", 422, "法律救济信息不完整", "Legal remedy incomplete", ("CASE-8",)
 )
 REMEDY_BEFORE_DECISION = ErrorCode(
-    "case.remedy_before_decision", 409, "案件尚未作出决定，不能申请法律救济", "No decision to challenge yet", ("CASE-8",)
+    "case.remedy_before_decision",
+    409,
+    "案件尚未作出决定，不能申请法律救济",
+    "No decision to challenge yet",
+    ("CASE-8",),
 )
 REMEDY_DATE_OUT_OF_RANGE = ErrorCode(
     "case.remedy_date_out_of_range",

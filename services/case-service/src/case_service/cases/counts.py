@@ -62,9 +62,7 @@ async def counts(
     for measure, column in (("filed", Case.filed_on), ("closed", Case.closed_on)):
         key = _key(group_by, column).label("key")
         result = await session.execute(
-            select(key, func.count())
-            .where(in_scope, column.between(from_date, to_date))
-            .group_by(key)
+            select(key, func.count()).where(in_scope, column.between(from_date, to_date)).group_by(key)
         )
         for group, n in result:
             rows[_text(group)][measure] += n

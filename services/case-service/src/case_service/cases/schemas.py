@@ -229,7 +229,9 @@ class CaseCountRow(BaseModel):
     decided: int = Field(description="decisions made in the period (作出决定)")
     closed: int = Field(description="cases closed in the period (结案)")
     hearings: int = Field(description="decisions of the period made after a hearing (听证, STAT-5c)")
-    fines_total: MoneyTotal = Field(description="罚款 of the decisions of the period (CNY, the decision documents' amounts)")
+    fines_total: MoneyTotal = Field(
+        description="罚款 of the decisions of the period (CNY, the decision documents' amounts)"
+    )
     confiscations_total: MoneyTotal = Field(description="没收 amounts of the decisions of the period (CNY)")
     penalty_decisions: dict[PenaltyKind, int] = Field(
         description="penalty decisions of the period, each counted once under its heaviest kind (STAT-7)"

@@ -6,6 +6,8 @@ from typing import Annotated, get_args
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
+from enforcement_common.contracts.case import CaseCategory, UnitKind
+
 #: 职责 (STAT-8): the case categories a unit is empowered to enforce; a unit without a duty for
 #: a category reads 无相关职责 for it in statistics, not 0. Stored once each, in the order of
 #: CaseCategory.
@@ -14,8 +16,6 @@ Duties = Annotated[
     Field(max_length=6, description="职责: the case categories the unit is empowered to enforce (STAT-8)"),
     AfterValidator(lambda duties: [c for c in get_args(CaseCategory) if c in set(duties)]),
 ]
-
-from enforcement_common.contracts.case import CaseCategory, UnitKind
 
 
 class UnitCreate(BaseModel):
@@ -53,7 +53,9 @@ class UnitRead(BaseModel):
     kind: UnitKind
     parent_id: uuid.UUID | None
     region_code: str | None
-    duties: list[CaseCategory] = Field(description="职责: the case categories the unit is empowered to enforce (STAT-8)")
+    duties: list[CaseCategory] = Field(
+        description="职责: the case categories the unit is empowered to enforce (STAT-8)"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

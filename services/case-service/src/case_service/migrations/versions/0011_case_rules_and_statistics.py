@@ -19,12 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column(
-        "units", sa.Column("duties", postgresql.ARRAY(sa.Text()), nullable=False, server_default="{}")
-    )
-    op.add_column(
-        "cases", sa.Column("penalty_kinds", postgresql.ARRAY(sa.Text()), nullable=False, server_default="{}")
-    )
+    op.add_column("units", sa.Column("duties", postgresql.ARRAY(sa.Text()), nullable=False, server_default="{}"))
+    op.add_column("cases", sa.Column("penalty_kinds", postgresql.ARRAY(sa.Text()), nullable=False, server_default="{}"))
     op.create_table(
         "officer_restrictions",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=True), primary_key=True),
