@@ -326,8 +326,10 @@ async def test_CASE_7_money_as_decimal_strings_and_hearings_recorded(world, bodi
 # --- CASE-8 legal remedies -------------------------------------------------------------------------------
 
 
-async def test_CASE_8_remedies_and_their_results_are_recorded(world, client, app) -> None:
+async def test_CASE_8_remedies_and_their_results_are_recorded(world, client, app, bodies) -> None:
     case = (await world.file()).json()
+    for step in ("investigation", "decision"):  # a remedy challenges a decision (CASE-8)
+        assert (await world.act(case["id"], step, bodies[step])).status_code == 200
     legal = world.as_officer("T1", "legal_affairs")
     created = await client.post(
         f"{CASES}/{case['id']}/legal-remedies",
@@ -561,6 +563,7 @@ async def test_CASE_3_a_handler_suspended_after_filing_no_longer_acts_on_the_cas
     world, client, jwt_secret, as_headers
 ) -> None:
     case = (await world.file(handlers=("甲", "乙"))).json()
+    licence = (await world.file(category="license", handlers=("甲", "乙"))).json()
 
     def officer(name: str) -> dict[str, str]:
         token = mint_token(
@@ -578,5 +581,10 @@ async def test_CASE_3_a_handler_suspended_after_filing_no_longer_acts_on_the_cas
     refused = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer("甲"))
     assert refused.status_code == 422 and refused.json()["code"] == "case.handler_not_qualified"
     assert refused.json()["basis"] == ["CASE-3"]
-    allowed = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer("乙"))
+    # Issue 11 item 3 changed this: the penalty needs two handlers qualified on the action's
+    # date (CASE-3, CASE-9), so the other handler alone no longer goes on; on a licence
+    # (one handler required) the other, certified handler goes on.
+    short = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer("乙"))
+    assert short.status_code == 422 and short.json()["code"] == "case.handlers_not_qualified_on_date"
+    allowed = await client.post(f"{CASES}/{licence['id']}/investigation", json={}, headers=officer("乙"))
     assert allowed.status_code == 200, "the other, certified handler goes on"

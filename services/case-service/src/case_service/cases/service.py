@@ -529,7 +529,7 @@ async def _check_handlers_on_date(session: AsyncSession, case: Case, action: str
     if check.too_few:
         raise errors.HANDLERS_NOT_QUALIFIED_ON_DATE(
             f"'{action}' on {on.isoformat()} needs {check.required} handler(s) holding a valid, unsuspended "
-            f"certificate that day; {check.qualified_count} of the case's handlers do. Change the handlers first.",
+            f"certificate that day; {check.qualified_count} of the case's handlers do.",
             basis=["CASE-3", "CASE-9"],
             policy_id=str(policy.policy_id),
             handlers=check.unqualified,
