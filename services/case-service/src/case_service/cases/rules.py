@@ -237,24 +237,10 @@ def remedy_date_problem(
 # --- STAT-7 penalty kinds (行政处罚法 第九条) -------------------------------------------------------
 
 #: The kinds from the lightest to the heaviest: 第九条's groups (1) 警告、通报批评 → (5) 行政拘留
-#: are heavier in that order, and within a group as the article lists them; ``other``
-#: (法律、行政法规规定的其他行政处罚) is not ranked by the article and counts as the lightest.
-PENALTY_KIND_ORDER: tuple[PenaltyKind, ...] = (
-    "other",
-    "warning",
-    "circulated_criticism",
-    "fine",
-    "confiscation",
-    "license_suspension",
-    "qualification_downgrade",
-    "license_revocation",
-    "business_restriction",
-    "suspension_of_production",
-    "closure",
-    "employment_restriction",
-    "detention",
-)
-assert set(PENALTY_KIND_ORDER) == set(get_args(PenaltyKind))
+#: are heavier in that order, and within a group as the article lists them — the order of
+#: ``PenaltyKind``; ``other`` (法律、行政法规规定的其他行政处罚) is not ranked by the article and
+#: counts as the lightest.
+PENALTY_KIND_ORDER: tuple[PenaltyKind, ...] = ("other", *(k for k in get_args(PenaltyKind) if k != "other"))
 
 
 def canonical_penalty_kinds(kinds: Iterable[str]) -> list[PenaltyKind]:
