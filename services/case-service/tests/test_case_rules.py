@@ -147,6 +147,29 @@ async def test_case_3_a_certificate_issued_in_the_future_is_not_valid(world, cli
     await world.file(handlers=("甲", "今证"))
 
 
+async def test_case_3_a_certificate_coming_into_force_is_reported_once_as_active(world, client, app) -> None:
+    """Registered before its issue date, the officer reads uncertified; once the date comes a
+    scanner reports uncertified → active once, effective on the issue date."""
+    from datetime import UTC, datetime
+
+    from case_service.officers.deadlines import issuance_scanner
+
+    officer = await _officer(client, world, "待生效", issued_on=_day(2))
+    scan = issuance_scanner(60)
+    assert await scan.scan_once(app.state.sessions) == 0, "not in force yet"
+    scan.clock = lambda: datetime.now(UTC) + timedelta(days=3)
+    assert await scan.scan_once(app.state.sessions) == 1 and await scan.scan_once(app.state.sessions) == 0
+    events = [
+        e for e in await _outbox(app, "officer.qualification_changed") if e["data"]["officer_id"] == officer["id"]
+    ]
+    assert [(e["data"]["from"], e["data"]["to"], e["data"]["effective_on"]) for e in events] == [
+        ("uncertified", "active", _day(2))
+    ]
+    assert events[0]["data"]["basis"] == ["CASE-3"]
+    registered = [e for e in await _outbox(app, "officer.registered") if e["data"]["officer_id"] == officer["id"]]
+    assert registered[0]["data"]["qualification_status"] == "uncertified"
+
+
 async def test_case_3_handlers_are_checked_as_of_the_filing_date(world, client) -> None:
     """A certificate issued after the filing date, or a suspension in force on it (even one
     lifted since), disqualifies the handler for a filing dated then."""
