@@ -7,7 +7,7 @@ reported ``uncertified`` whose certificate is now valid and emits uncertified �
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,20 +15,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from case_service.events import SERVICE
 from case_service.models import Officer
 from enforcement_common.calendar import local_date
-from enforcement_common.contracts.case import OfficerQualificationChanged
+from enforcement_common.contracts.case import OfficerQualificationChanged, QualificationStatus
 from enforcement_common.events import DeadlineScanner, OverdueScanner
+
+
+def _changed(
+    officer: Officer, before: QualificationStatus, after: QualificationStatus, reason: str, effective_on: date
+) -> OfficerQualificationChanged:
+    return OfficerQualificationChanged(
+        officer_id=officer.id,
+        unit_id=officer.unit_id,
+        from_status=before,
+        to_status=after,
+        reason=reason,
+        basis=["CASE-3"],
+        effective_on=effective_on,
+    )
 
 
 def expiry_event(officer: Officer) -> OfficerQualificationChanged:
     assert officer.certificate_expires_on is not None
-    return OfficerQualificationChanged(
-        officer_id=officer.id,
-        unit_id=officer.unit_id,
-        from_status="active",
-        to_status="uncertified",
-        reason="执法证有效期届满",
-        basis=["CASE-3"],
-        effective_on=officer.certificate_expires_on + timedelta(days=1),
+    return _changed(
+        officer, "active", "uncertified", "执法证有效期届满", officer.certificate_expires_on + timedelta(days=1)
     )
 
 
@@ -68,16 +76,6 @@ def issuance_scanner(interval: float) -> DeadlineScanner:
     async def on_due(session: AsyncSession, officer: Officer, now: datetime) -> list[OfficerQualificationChanged]:
         officer.reported_status = "active"  # unrestricted, issued and not expired: what status_of reads
         assert officer.certificate_issued_on is not None
-        return [
-            OfficerQualificationChanged(
-                officer_id=officer.id,
-                unit_id=officer.unit_id,
-                from_status="uncertified",
-                to_status="active",
-                reason="执法证生效",
-                basis=["CASE-3"],
-                effective_on=officer.certificate_issued_on,
-            )
-        ]
+        return [_changed(officer, "uncertified", "active", "执法证生效", officer.certificate_issued_on)]
 
     return DeadlineScanner("certificate-issuance", SERVICE, due, on_due, interval=interval)
