@@ -111,7 +111,16 @@ async def test_close_remedy_and_three_failed_reviews_across_services() -> None:
             on = today().isoformat()
             for action, payload in (
                 ("investigation", {}),
-                ("decision", {"decision_type": "罚款", "fine_amount": "500", "decided_on": on, "legal_basis": "x"}),
+                (
+                    "decision",
+                    {
+                        "decision_type": "罚款",
+                        "penalty_kinds": ["fine"],
+                        "fine_amount": "500",
+                        "decided_on": on,
+                        "legal_basis": "x",
+                    },
+                ),
                 ("service", {"served_on": on, "method": "direct"}),
                 ("closure", {"closed_on": on}),
             ):

@@ -131,6 +131,8 @@ async def test_suspension_without_REV_8_reinstates_freely_and_revocation_is_fina
 
 
 async def test_training_attendees_must_exist(world, client, as_headers) -> None:
+    """An unknown attendee answers 404 resource.not_found, as one outside the caller's scope
+    does (issue 11 item 8: it was 422 training.unknown_attendees, which told the two apart)."""
     body = {
         "kind": "held",
         "title": "t",
@@ -144,7 +146,7 @@ async def test_training_attendees_must_exist(world, client, as_headers) -> None:
     response = await client.post(
         "/api/v1/trainings", json=body, headers=as_headers("unit_leader", unit=world.units["T1"])
     )
-    assert response.status_code == 422 and response.json()["code"] == "training.unknown_attendees"
+    assert response.status_code == 404 and response.json()["code"] == "resource.not_found"
 
 
 async def test_sanctions_from_review_and_accountability(

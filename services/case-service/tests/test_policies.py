@@ -77,7 +77,13 @@ async def test_CASE_9_the_service_period_is_that_of_the_version_in_force_on_the_
         client, as_headers, world.units["XC"], {"deadlines": {"penalty": {"decision_days": 90, "service_days": 5}}}, "x"
     )
     await world.act(case["id"], "investigation")
-    decision = {"decision_type": "罚款", "fine_amount": "100", "decided_on": today().isoformat(), "legal_basis": "x"}
+    decision = {
+        "decision_type": "罚款",
+        "penalty_kinds": ["fine"],
+        "fine_amount": "100",
+        "decided_on": today().isoformat(),
+        "legal_basis": "x",
+    }
     decided = (await world.act(case["id"], "decision", decision)).json()
     deadlines = {d["kind"]: d for d in decided["deadlines"]}
     assert deadlines["service"]["policy_id"] == county

@@ -134,13 +134,16 @@ class PolicyNotInForce(ProblemError):
 
 async def store_defaults(session: AsyncSession, catalogue: PolicyCatalogue) -> None:
     """Store the platform defaults (idempotent). A default whose wording changed in code
-    while keeping its date would silently rewrite history: refused — add a version."""
+    while keeping its date would silently rewrite history: refused — add a version.
+
+    The wording is compared as the values model reads it, so that a value added to the model
+    later (with a default) does not make an earlier stored version "different": read back, the
+    stored version has that default, as it had in effect. The stored row keeps its id."""
     for default in catalogue.defaults:
-        policy_id = catalogue.default_id(default)
         await session.execute(
             insert(policy_versions)
             .values(
-                id=policy_id,
+                id=catalogue.default_id(default),
                 issuer_unit_id=None,
                 effective_from=default.effective_from,
                 values=default.values.model_dump(mode="json"),
@@ -150,11 +153,11 @@ async def store_defaults(session: AsyncSession, catalogue: PolicyCatalogue) -> N
             .on_conflict_do_nothing()
         )
         stored = await session.scalar(
-            select(policy_versions.c.id).where(
+            select(policy_versions.c["values"]).where(
                 policy_versions.c.issuer_unit_id.is_(None), policy_versions.c.effective_from == default.effective_from
             )
         )
-        if stored != policy_id:
+        if catalogue.values_model.model_validate(stored) != default.values:
             raise RuntimeError(
                 f"{catalogue.service}: the platform policy of {default.effective_from} differs from the stored one; "
                 "a version never changes — declare a new default with a later effective_from"

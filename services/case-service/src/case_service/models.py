@@ -53,6 +53,8 @@ class Unit(Versioned, Timestamps, Base):
     kind: Mapped[str] = mapped_column(Text)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("units.id"))
     region_code: Mapped[str | None] = mapped_column(Text)
+    #: 职责: the case categories the unit is empowered to enforce (STAT-8: 无相关职责 vs 0).
+    duties: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
 
 
 class Officer(Versioned, Timestamps, Base):
@@ -76,6 +78,19 @@ class Officer(Versioned, Timestamps, Base):
     # The qualification status last told downstream (officer.registered / qualification_changed):
     # what time alone changes — a certificate running out — is reported by a scanner.
     reported_status: Mapped[str | None] = mapped_column(Text)
+
+
+class OfficerRestriction(Base):
+    """A period in which an officer's certificate was suspended or revoked (CASE-3): what a
+    handler was worth on a past date (a back-dated filing, an action dated before today)
+    even after a reinstatement. In force from ``from_on`` until the day before ``until_on``."""
+
+    __tablename__ = "officer_restrictions"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    officer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("officers.id"), index=True)
+    restriction: Mapped[str] = mapped_column(Text)  # suspended | revoked
+    from_on: Mapped[date] = mapped_column(Date)
+    until_on: Mapped[date | None] = mapped_column(Date)  # the reinstatement's date; null: still in force
 
 
 class Assessment(Timestamps, Base):
@@ -151,6 +166,8 @@ class Case(Versioned, Timestamps, Base):
     archived_on: Mapped[date | None] = mapped_column(Date)
     transferred_to: Mapped[str | None] = mapped_column(Text)
     end_reason: Mapped[str | None] = mapped_column(Text)  # transfer or withdrawal reason
+    #: 行政处罚的种类 of the decision (行政处罚法 第九条, STAT-7).
+    penalty_kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
 
 
 class CaseDeadline(Base):

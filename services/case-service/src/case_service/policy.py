@@ -48,6 +48,13 @@ class CasePolicy(BaseModel):
     min_handlers: dict[CaseCategory, int] = Field(
         default_factory=_min_handlers, description="certified handlers a case needs, per category (CASE-9)"
     )
+    backdating_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="CASE-3: how many days before today a filing may be dated (补录立案); earlier only "
+        "through the platform role's import",
+    )
 
     @model_validator(mode="before")
     @classmethod

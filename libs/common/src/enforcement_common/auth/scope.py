@@ -31,6 +31,7 @@ __all__ = [
     "register_unit_tree",
     "scope_clause",
     "select_in_scope",
+    "units_below",
     "visible_units",
 ]
 
@@ -48,14 +49,19 @@ _DESCENDANTS = text(
 )
 
 
+async def units_below(session: AsyncSession, root: uuid.UUID) -> frozenset[uuid.UUID]:
+    """``root`` and every unit below it (the subtree of the unit tree)."""
+    rows = await session.execute(_DESCENDANTS, {"root": root})
+    return frozenset(rows.scalars())
+
+
 async def visible_units(session: AsyncSession, caller: Caller) -> frozenset[uuid.UUID] | None:
     """The units the caller may see; ``None`` means all (county-wide roles)."""
     if caller.county_wide:
         return None
     if caller.unit_id is None:
         return frozenset()
-    rows = await session.execute(_DESCENDANTS, {"root": caller.unit_id})
-    return frozenset(rows.scalars())
+    return await units_below(session, caller.unit_id)
 
 
 def not_found(what: str = "resource") -> ProblemError:

@@ -6,13 +6,15 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from case_service.cases import imports, service
+from case_service.cases import counts, imports, service
 from case_service.cases.rules import DeadlineStatus
 from case_service.cases.schemas import (
     Archive,
+    CaseCounts,
     CaseCreate,
     CaseRead,
     Closure,
+    CountsGroupBy,
     DeadlineExtensionCreate,
     DeadlineExtensionRead,
     Decision,
@@ -28,7 +30,16 @@ from case_service.cases.schemas import (
     Transfer,
     Withdrawal,
 )
-from case_service.deps import CONFLICTS, AnyCaller, CaseActor, CaseFiler, LegalAffairs, Platform, SettingsDep
+from case_service.deps import (
+    CONFLICTS,
+    AnyCaller,
+    CaseActor,
+    CaseFiler,
+    CountsReader,
+    LegalAffairs,
+    Platform,
+    SettingsDep,
+)
 from case_service.models import Case
 from enforcement_common.api.concurrency import IfMatchDep, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep
@@ -126,6 +137,33 @@ async def list_cases(
         closed=(closed_from, closed_to),
         q=q,
         deadline_status=deadline_status,
+    )
+
+
+@router.get(":counts", response_model=CaseCounts, responses=NOT_FOUND)
+async def case_counts(
+    caller: CountsReader,
+    session: SessionDep,
+    from_date: Annotated[BoundedDate, Query(alias="from", description="first day of the period (Asia/Shanghai)")],
+    to_date: Annotated[BoundedDate, Query(alias="to", description="last day of the period, included")],
+    unit_id: Annotated[
+        uuid.UUID | None, Query(description="the unit, its sub-units included; default: the caller's scope")
+    ] = None,
+    group_by: Annotated[
+        CountsGroupBy | None,
+        Query(description="category; status (the case's status now); unit (the case's own unit); month (of each fact)"),
+    ] = None,
+) -> CaseCounts:
+    """The owner's counts for reconciliation (STAT-7): filed, decided, closed, hearings, amounts, penalty kinds.
+
+    stats-service's ``/admin/reconciliation`` compares its counters with these. A case counts
+    once per fact, in the period of that fact: ``filed`` by filed_on, ``closed`` by closed_on,
+    ``decided``, ``hearings``, ``fines_total``, ``confiscations_total`` and ``penalty_decisions``
+    by decided_on; a penalty decision with several kinds counts under its heaviest (行政处罚法
+    第九条). Roles justice_bureau and auditor; a unit outside the caller's scope answers 404.
+    """
+    return await counts.counts(
+        session, caller, unit_id=unit_id, from_date=from_date, to_date=to_date, group_by=group_by
     )
 
 
@@ -325,7 +363,23 @@ async def list_deadline_extensions(
     return await service.list_extensions(session, caller, case_id, page)
 
 
-@router.post("/{case_id}/legal-remedies", status_code=201, response_model=RemedyRead, responses=NOT_FOUND)
+@router.get("/{case_id}/legal-remedies", response_model=Page[RemedyRead], responses=NOT_FOUND)
+async def list_remedies(
+    case_id: uuid.UUID, caller: AnyCaller, session: SessionDep, page: PageParamsDep
+) -> Page[RemedyRead]:
+    """The case's reconsiderations, litigations and compensations and their results (CASE-8)."""
+    return await service.list_remedies(session, caller, case_id, page)
+
+
+@router.post(
+    "/{case_id}/legal-remedies",
+    status_code=201,
+    response_model=RemedyRead,
+    responses={
+        **NOT_FOUND,
+        409: problem("The case has no decision yet (case.remedy_before_decision, CASE-8)"),
+    },
+)
 async def record_remedy(
     case_id: uuid.UUID, body: RemedyCreate, caller: LegalAffairs, session: SessionDep, response: Response
 ) -> RemedyRead:

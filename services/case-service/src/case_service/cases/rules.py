@@ -7,12 +7,14 @@ and case numbers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Literal, get_args
 
 from enforcement_common.calendar import CalendarNotCovered, DayKind, due_date
-from enforcement_common.contracts.case import CaseCategory, CaseStatus
+from enforcement_common.contracts.case import CaseCategory, CaseStatus, PenaltyKind
 
 Action = Literal[
     "investigation",
@@ -262,3 +264,95 @@ def check_extension(
 def format_case_no(template: str, *, short_name: str, year: int, number: int) -> str:
     """Default template ``{short}〔{year}〕{n}号`` ⇒ ``城管〔2026〕12号``."""
     return template.format(short=short_name, year=year, n=number)
+
+
+# --- CASE-3 at every step and at filing ----------------------------------------------------------
+
+#: Actions that make a decision or act toward the party (调查取证, 审查决定, 送达, 执行): each needs
+#: the policy's number of handlers qualified on the action's date (CASE-3, CASE-9), with the
+#: body field that carries that date (absent: today).
+QUALIFIED_HANDLER_ACTIONS: dict[str, str] = {
+    "investigation": "started_on",
+    "decision": "decided_on",
+    "service": "served_on",
+    "execution": "executed_on",
+}
+
+
+def earliest_filing_date(today: date, backdating_days: int) -> date:
+    """CASE-3: the earliest ``filed_on`` a filing may carry — handlers are checked as of the
+    filing date, so a filing dated far back would check them when nobody can tell any more."""
+    return today - timedelta(days=backdating_days)
+
+
+def filed_before_window(filed_on: date, today: date, backdating_days: int, *, may_backdate: bool) -> bool:
+    """True when ``filed_on`` lies before the back-dating window and the caller may not import."""
+    return not may_backdate and filed_on < earliest_filing_date(today, backdating_days)
+
+
+# --- CASE-8 legal remedies ---------------------------------------------------------------------
+
+#: A case with a decision (作出决定 or later): only a decision can be challenged (CASE-8).
+DECIDED_STATUSES = frozenset({"decided", "served", "executed", "closed", "archived"})
+
+
+def remedy_date_problem(
+    filed_on: date, concluded_on: date | None, decided_on: date | None, today: date
+) -> tuple[str, str] | None:
+    """CASE-8: a remedy is filed between the decision and today and concludes between its
+    filing and today. Returns (field, what is wrong) or None."""
+    if decided_on is not None and filed_on < decided_on:
+        return "filed_on", f"before the decision ({decided_on.isoformat()})"
+    if filed_on > today:
+        return "filed_on", "after today"
+    if concluded_on is not None and concluded_on < filed_on:
+        return "concluded_on", f"before filed_on ({filed_on.isoformat()})"
+    if concluded_on is not None and concluded_on > today:
+        return "concluded_on", "after today"
+    return None
+
+
+# --- STAT-7 penalty kinds (行政处罚法 第九条) -------------------------------------------------------
+
+#: The kinds from the lightest to the heaviest: 第九条's groups (1) 警告、通报批评 → (5) 行政拘留
+#: are heavier in that order, and within a group as the article lists them — the order of
+#: ``PenaltyKind``; ``other`` (法律、行政法规规定的其他行政处罚) is not ranked by the article and
+#: counts as the lightest.
+PENALTY_KIND_ORDER: tuple[PenaltyKind, ...] = ("other", *(k for k in get_args(PenaltyKind) if k != "other"))
+
+
+def canonical_penalty_kinds(kinds: Iterable[str]) -> list[PenaltyKind]:
+    """The kinds once each, heaviest first."""
+    given = set(kinds)
+    return [kind for kind in reversed(PENALTY_KIND_ORDER) if kind in given]
+
+
+def heaviest_penalty_kind(kinds: Iterable[str]) -> PenaltyKind | None:
+    """STAT-7: a decision with several kinds counts once, under its heaviest."""
+    ordered = canonical_penalty_kinds(kinds)
+    return ordered[0] if ordered else None
+
+
+def penalty_kinds_problem(
+    category: str, kinds: Sequence[str], fine_amount: Decimal | None, confiscation_amount: Decimal | None
+) -> str | None:
+    """What is wrong with a decision's ``penalty_kinds`` (STAT-7), or None.
+
+    - A 行政处罚 (``penalty``) decision names at least one kind; other categories name none
+      (their decisions are not 行政处罚).
+    - ``fine`` is named exactly when ``fine_amount`` > 0 (罚款 is an amount).
+    - A ``confiscation_amount`` > 0 needs ``confiscation``; ``confiscation`` without an amount is
+      allowed (没收非法财物 may be goods not valued in the decision).
+    """
+    if category != "penalty":
+        return f"a {category} decision is not a 行政处罚: penalty_kinds must be empty" if kinds else None
+    if not kinds:
+        return "a penalty decision names its kinds (行政处罚法 第九条)"
+    fined = fine_amount is not None and fine_amount > 0
+    if fined and "fine" not in kinds:
+        return "fine_amount is given: penalty_kinds must include fine"
+    if "fine" in kinds and not fined:
+        return "penalty_kinds includes fine: fine_amount must be greater than 0"
+    if confiscation_amount is not None and confiscation_amount > 0 and "confiscation" not in kinds:
+        return "confiscation_amount is given: penalty_kinds must include confiscation"
+    return None

@@ -8,8 +8,9 @@ from pydantic import BaseModel, Field, field_validator
 
 from case_service.cases.rules import Action, DeadlineKind, DeadlineStatus
 from enforcement_common.contracts import BoundedDate
+from enforcement_common.contracts import Money as MoneyTotal
 from enforcement_common.contracts import MoneyAmount as Money
-from enforcement_common.contracts.case import CaseCategory, CaseStatus
+from enforcement_common.contracts.case import CaseCategory, CaseStatus, PenaltyKind
 
 
 class Party(BaseModel):
@@ -112,6 +113,7 @@ class CaseRead(BaseModel):
     hearing_held_on: date | None
     decided_on: date | None
     decision_type: str | None
+    penalty_kinds: list[PenaltyKind] = Field(description="行政处罚的种类 of the decision, heaviest first (STAT-7)")
     fine_amount: Money | None
     confiscation_amount: Money | None
     legal_basis: str | None
@@ -150,7 +152,18 @@ class Hearing(Note):
 
 
 class Decision(Note):
+    """审查决定. ``penalty_kinds`` (行政处罚法 第九条, STAT-7): a ``penalty`` decision names at least
+    one; other categories none. ``fine`` is named exactly when ``fine_amount`` > 0; a
+    ``confiscation_amount`` > 0 needs ``confiscation`` (``confiscation`` alone is allowed: 没收非法财物
+    not valued in the decision). Otherwise 422 ``case.invalid_penalty_kinds``."""
+
     decision_type: str = Field(min_length=1, max_length=100, description="e.g. 罚款, 没收违法所得, 准予许可, 不予处罚")
+    penalty_kinds: list[PenaltyKind] = Field(
+        default_factory=list,
+        max_length=13,
+        description="行政处罚的种类 (行政处罚法 第九条): required, non-empty, for a penalty case; empty for other "
+        "categories; stored once each, heaviest first",
+    )
     fine_amount: Money | None = None
     confiscation_amount: Money | None = None
     decided_on: BoundedDate
@@ -237,3 +250,40 @@ class RemedyRead(BaseModel):
     filed_on: date
     concluded_on: date | None
     version: int
+
+
+CountsGroupBy = Literal["category", "status", "unit", "month"]
+
+
+class CaseCountRow(BaseModel):
+    """The owner's counts of one group (STAT-7: a case counts once, in the period of the fact
+    counted — ``filed`` by filed_on, ``decided`` and the amounts by decided_on, ``closed`` by
+    closed_on)."""
+
+    key: str | None = Field(
+        description="the group: a category, a status (the case's status now), a unit id, or a month "
+        "(YYYY-MM of the fact's date); null in totals and without group_by"
+    )
+    filed: int = Field(description="cases filed in the period (立案)")
+    decided: int = Field(description="decisions made in the period (作出决定)")
+    closed: int = Field(description="cases closed in the period (结案)")
+    hearings: int = Field(description="decisions of the period made after a hearing (听证, STAT-5c)")
+    fines_total: MoneyTotal = Field(
+        description="罚款 of the decisions of the period (CNY, the decision documents' amounts)"
+    )
+    confiscations_total: MoneyTotal = Field(description="没收 amounts of the decisions of the period (CNY)")
+    penalty_decisions: dict[PenaltyKind, int] = Field(
+        description="penalty decisions of the period, each counted once under its heaviest kind (STAT-7)"
+    )
+
+
+class CaseCounts(BaseModel):
+    """``GET /cases:counts``: what case-service itself counts, for stats-service's reconciliation."""
+
+    unit_id: uuid.UUID | None = Field(description="the unit counted with its sub-units; null: the whole county")
+    from_date: date
+    to_date: date
+    group_by: CountsGroupBy | None
+    rows: list[CaseCountRow] = Field(description="one per group with at least one fact, ordered by key")
+    totals: CaseCountRow
+    basis: list[str] = Field(default=["STAT-7", "STAT-5c"])

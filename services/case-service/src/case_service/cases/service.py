@@ -41,6 +41,7 @@ from case_service.cases.schemas import (
     Withdrawal,
 )
 from case_service.config import Settings
+from case_service.deps import IMPORT_ROLE
 from case_service.events import emit
 from case_service.models import (
     Case,
@@ -51,8 +52,8 @@ from case_service.models import (
     TimelineEntry,
     Unit,
 )
-from case_service.officers.rules import ID_NUMBER_ROLES, mask_id_number, mask_id_numbers
-from case_service.officers.service import status_of
+from case_service.officers.rules import ID_NUMBER_ROLES, RestrictionPeriod, mask_id_number, mask_id_numbers
+from case_service.officers.service import restriction_periods, status_of
 from case_service.policy import CASE_POLICIES, CasePolicy
 from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import Page, PageParams, check_range, paginate
@@ -287,9 +288,12 @@ def checked_handlers(
     lead: uuid.UUID,
     co: list[uuid.UUID],
     on: date,
+    periods: dict[uuid.UUID, list[RestrictionPeriod]] | None = None,
 ) -> list[uuid.UUID]:
     """CASE-3 and CASE-9 on the handlers of a case, under the policy in force for it on
-    ``on``; returns them, lead first.
+    ``on``; returns them, lead first. Each handler is checked as of ``on``: the certificate
+    issued by then and not expired, no suspension or revocation in force then (``periods``,
+    their restriction history, for a date before today).
 
     ``officers`` holds only those the caller may see: others read as unknown, so their
     names and status are not disclosed."""
@@ -306,15 +310,14 @@ def checked_handlers(
                 }
             ],
         )
+    statuses = {i: status_of(officers[i], on, periods.get(i) if periods else None) for i in ids}
     check = rules.check_handlers(
-        {str(i): status_of(officers[i], on) for i in ids},
+        {str(i): status for i, status in statuses.items()},
         category,
         required=policy.values.handlers_required(category),
     )
     if check.unqualified:
-        names = ", ".join(
-            f"{officers[uuid.UUID(i)].name} ({status_of(officers[uuid.UUID(i)], on)})" for i in check.unqualified
-        )
+        names = ", ".join(f"{officers[uuid.UUID(i)].name} ({statuses[uuid.UUID(i)]})" for i in check.unqualified)
         raise errors.HANDLER_NOT_QUALIFIED(
             f"Handlers without a valid, unsuspended certificate: {names}.",
             basis=["CASE-3"],
@@ -337,8 +340,13 @@ class _FilingContext:
     officers: dict[uuid.UUID, Officer]  # those the caller may see
     taken_refs: set[tuple[uuid.UUID, str]]
     today: date
-    #: The policy in force for each (unit, filing date) of the batch (CASE-9 values).
+    #: The policy in force for each (unit, filing date) of the batch (CASE-9 values), and for
+    #: each (unit, today) — the back-dating window of a filing recorded today (CASE-3).
     policies: dict[tuple[uuid.UUID, date], ResolvedPolicy[CasePolicy]]
+    #: The restriction history of the officers named by a filing dated before today.
+    periods: dict[uuid.UUID, list[RestrictionPeriod]]
+    #: The platform's import role may date a filing before the back-dating window (CASE-3).
+    may_backdate: bool
 
 
 async def _filing_context(session: AsyncSession, caller: Caller, bodies: Sequence[CaseCreate]) -> _FilingContext:
@@ -363,14 +371,21 @@ async def _filing_context(session: AsyncSession, caller: Caller, bodies: Sequenc
     policies = {}
     for body in bodies:
         on = body.filed_on or now
-        if body.unit_id in visible_unit_ids and on <= now and (body.unit_id, on) not in policies:
-            policies[(body.unit_id, on)] = await resolver(body.unit_id, on)
+        if body.unit_id in visible_unit_ids and on <= now:
+            for day in (on, now):
+                if (body.unit_id, day) not in policies:
+                    policies[(body.unit_id, day)] = await resolver(body.unit_id, day)
+    backdated = {
+        i for body in bodies if (body.filed_on or now) < now for i in (body.lead_handler_id, *body.co_handler_ids)
+    }
     return _FilingContext(
         units={u.id: u for u in units if u.id in visible_unit_ids},
         officers={o.id: o for o in officers if visible is None or o.unit_id in visible},
         taken_refs={(unit_id, ref) for unit_id, ref in taken},
         today=now,
         policies=policies,
+        periods=await restriction_periods(session, backdated & {o.id for o in officers}),
+        may_backdate=IMPORT_ROLE in caller.roles,
     )
 
 
@@ -385,6 +400,18 @@ def _check_filing(body: CaseCreate, context: _FilingContext, settings: Settings)
             "filed_on is after today.",
             errors=[{"loc": ["body", "filed_on"], "msg": "in the future", "type": "date"}],
         )
+    window = context.policies[(unit.id, context.today)]
+    if rules.filed_before_window(
+        filed_on, context.today, window.values.backdating_days, may_backdate=context.may_backdate
+    ):
+        earliest = rules.earliest_filing_date(context.today, window.values.backdating_days)
+        raise errors.FILED_BEFORE_BACKDATING_WINDOW(
+            f"filed_on is before {earliest.isoformat()}: a filing is dated at most "
+            f"{window.values.backdating_days} days back; older cases come in through the platform's import.",
+            basis=["CASE-3"],
+            policy_id=str(window.policy_id),
+            errors=[{"loc": ["body", "filed_on"], "msg": "before the back-dating window", "type": "date"}],
+        )
     if body.external_ref and (unit.id, body.external_ref) in context.taken_refs:
         raise errors.EXTERNAL_REF_TAKEN(f"external_ref {body.external_ref} is already used in this unit.")
     handlers = checked_handlers(
@@ -394,6 +421,7 @@ def _check_filing(body: CaseCreate, context: _FilingContext, settings: Settings)
         body.lead_handler_id,
         body.co_handler_ids,
         filed_on,
+        context.periods,
     )
     return unit, filed_on, handlers
 
@@ -538,6 +566,33 @@ async def _check_acting_handler(session: AsyncSession, caller: Caller, case: Cas
         )
 
 
+async def _check_handlers_on_date(session: AsyncSession, case: Case, action: str, body: Any) -> None:
+    """CASE-3 and CASE-9 at every step that decides or acts toward the party (调查取证, 审查决定,
+    送达, 执行): at least the policy's number of the case's handlers qualified on the action's
+    date — certificate issued and unexpired, no suspension or revocation in force that day."""
+    field = rules.QUALIFIED_HANDLER_ACTIONS.get(action)
+    if field is None:
+        return
+    on = getattr(body, field, None) or today()
+    ids = handler_ids(case)
+    officers = {o.id: o for o in await session.scalars(select(Officer).where(Officer.id.in_(ids)))}
+    periods = await restriction_periods(session, list(officers))
+    statuses = {i: status_of(officers[i], on, periods[i]) if i in officers else "uncertified" for i in ids}
+    policy = await resolve(session, CASE_POLICIES, case.unit_id, on)
+    check = rules.check_handlers(
+        {str(i): s for i, s in statuses.items()}, case.category, required=policy.values.handlers_required(case.category)
+    )
+    if check.too_few:
+        raise errors.HANDLERS_NOT_QUALIFIED_ON_DATE(
+            f"'{action}' on {on.isoformat()} needs {check.required} handler(s) holding a valid, unsuspended "
+            f"certificate that day; {check.qualified_count} of the case's handlers do.",
+            basis=["CASE-3", "CASE-9"],
+            policy_id=str(policy.policy_id),
+            handlers=check.unqualified,
+            statuses={i: statuses[uuid.UUID(i)] for i in check.unqualified},
+        )
+
+
 def _check_dates_not_in_future(body: Any) -> None:
     now = today()
     for field in DATE_FIELDS:
@@ -628,6 +683,7 @@ async def _begin(
             allowed_actions=rules.allowed_actions(before, case.category),
             status_now=before,
         )
+    await _check_handlers_on_date(session, case, action, body)
     details = body.model_dump(mode="json", exclude_none=True) if body is not None else {}
     return _Step(case, action, before, after, details)
 
@@ -691,7 +747,15 @@ async def decide(
             basis=["CASE-4"],
         )
     _not_before(body.decided_on, case.filed_on, "decided_on", "filing")
+    problem = rules.penalty_kinds_problem(case.category, body.penalty_kinds, body.fine_amount, body.confiscation_amount)
+    if problem:
+        raise errors.INVALID_PENALTY_KINDS(
+            f"{problem}.",
+            basis=["STAT-7"],
+            errors=[{"loc": ["body", "penalty_kinds"], "msg": problem, "type": "value_error"}],
+        )
     case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
+    case.penalty_kinds = rules.canonical_penalty_kinds(body.penalty_kinds)
     case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
     breaches = await _meet(session, case, "decision", body.decided_on)
     policy = await resolve(session, CASE_POLICIES, case.unit_id, body.decided_on)  # in force on the decision
@@ -715,6 +779,7 @@ async def decide(
         category=case.category,
         decided_on=body.decided_on,
         decision_type=body.decision_type,
+        penalty_kinds=case.penalty_kinds,
         fine_amount=body.fine_amount,
         confiscation_amount=body.confiscation_amount,
         hearing_held=case.hearing_held_on is not None,
@@ -806,13 +871,28 @@ async def withdraw(
 # --- legal remedies (CASE-8) -------------------------------------------------------------------
 
 
-def _check_remedy(status: str, result: str | None, concluded_on: date | None, filed_on: date) -> None:
+def _check_remedy(case: Case, status: str, result: str | None, concluded_on: date | None, filed_on: date) -> None:
+    """CASE-8: a remedy challenges a decision — the case is decided (or further on), the remedy
+    filed between the decision and today, concluded between its filing and today, and a
+    concluded remedy has its result."""
+    if case.status not in rules.DECIDED_STATUSES:
+        raise errors.REMEDY_BEFORE_DECISION(
+            f"The case is {case.status}: a reconsideration, litigation or compensation challenges a decision.",
+            basis=["CASE-8"],
+            status_now=case.status,
+        )
     if status == "concluded" and (result is None or concluded_on is None):
         raise errors.REMEDY_INCOMPLETE("A concluded remedy needs result and concluded_on.", basis=["CASE-8"])
     if status == "pending" and (result is not None or concluded_on is not None):
         raise errors.REMEDY_INCOMPLETE("A pending remedy has no result or concluded_on yet.", basis=["CASE-8"])
-    if concluded_on is not None and concluded_on < filed_on:
-        raise errors.DATE_OUT_OF_ORDER("concluded_on is before filed_on.")
+    problem = rules.remedy_date_problem(filed_on, concluded_on, case.decided_on, today())
+    if problem:
+        field, what = problem
+        raise errors.REMEDY_DATE_OUT_OF_RANGE(
+            f"{field} is {what}.",
+            basis=["CASE-8"],
+            errors=[{"loc": ["body", field], "msg": what, "type": "date"}],
+        )
 
 
 def remedy_read(remedy: LegalRemedy) -> RemedyRead:
@@ -835,9 +915,23 @@ def _remedy_event(case: Case, remedy: LegalRemedy) -> CaseLegalRemedyRecorded:
     )
 
 
+async def list_remedies(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, page: PageParams
+) -> Page[RemedyRead]:
+    """The case's reconsiderations, litigations and compensations (CASE-8), in filing order."""
+    await get_visible(session, caller, case_id)
+    remedies, cursor = await paginate(
+        session,
+        select(LegalRemedy).where(LegalRemedy.case_id == case_id),
+        [LegalRemedy.filed_on, LegalRemedy.id],
+        page,
+    )
+    return Page[RemedyRead](items=[remedy_read(r) for r in remedies], next_cursor=cursor)
+
+
 async def record_remedy(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: RemedyCreate) -> LegalRemedy:
     case = await get_visible(session, caller, case_id, lock=True)
-    _check_remedy(body.status, body.result, body.concluded_on, body.filed_on)
+    _check_remedy(case, body.status, body.result, body.concluded_on, body.filed_on)
     remedy = LegalRemedy(id=uuid.uuid4(), case_id=case.id, **body.model_dump())
     session.add(remedy)
     await session.flush()
@@ -869,7 +963,7 @@ async def update_remedy(
     check_if_match(if_match, remedy.version, required=True)
     changes = body.model_dump(exclude_unset=True)
     merged = {"status": remedy.status, "result": remedy.result, "concluded_on": remedy.concluded_on, **changes}
-    _check_remedy(merged["status"], merged["result"], merged["concluded_on"], remedy.filed_on)
+    _check_remedy(case, merged["status"], merged["result"], merged["concluded_on"], remedy.filed_on)
     for field, value in changes.items():
         setattr(remedy, field, value)
     await session.flush()
