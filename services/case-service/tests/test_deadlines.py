@@ -28,10 +28,17 @@ def days_ago(n: int) -> str:
     return (today() - timedelta(days=n)).isoformat()
 
 
-async def decide(world, case_id: str, on: date, unit: str = "T1", decision_type: str = "罚款") -> dict:
+async def decide(world, case_id: str, on: date, unit: str = "T1", decision_type: str = "警告") -> dict:
     started = await world.act(case_id, "investigation", unit=unit)
     assert started.status_code == 200, started.text
-    body = {"decision_type": decision_type, "decided_on": on.isoformat(), "legal_basis": "《某条例》第十条"}
+    category = (await world.client.get(f"/api/v1/cases/{case_id}", headers=world.as_officer(unit))).json()["category"]
+    body = {
+        "decision_type": decision_type,
+        "decided_on": on.isoformat(),
+        "legal_basis": "《某条例》第十条",
+        # STAT-7: a penalty decision names its kinds (行政处罚法 第九条); other categories none.
+        "penalty_kinds": ["warning"] if category == "penalty" else [],
+    }
     decided = await world.act(case_id, "decision", body, unit=unit)
     assert decided.status_code == 200, decided.text
     return decided.json()
@@ -50,7 +57,7 @@ async def platform_version(client, as_headers, effective_from: str) -> str:
 
 
 async def test_case_9_late_decision_reads_met_late_with_days_late(world, client) -> None:
-    late = (await world.file(filed_on=days_ago(100))).json()
+    late = (await world.file(filed_on=days_ago(100), roles=("platform",))).json()
     decided = await decide(world, late["id"], today())
     decision = by_kind(decided)["decision"]
     assert decision["status"] == "met_late" and decision["met_on"] == today().isoformat()
@@ -91,13 +98,13 @@ async def test_case_9_late_service_reads_met_late_with_days_late(world) -> None:
 async def test_case_9_cases_filtered_by_deadline_status_overdue_met_late_and_the_others(
     world, client, as_headers
 ) -> None:
-    overdue = (await world.file(filed_on=days_ago(100))).json()
-    met_late = (await world.file(filed_on=days_ago(100))).json()
+    overdue = (await world.file(filed_on=days_ago(100), roles=("platform",))).json()
+    met_late = (await world.file(filed_on=days_ago(100), roles=("platform",))).json()
     await decide(world, met_late["id"], today())
     met = (await world.file()).json()
     await decide(world, met["id"], today())  # decision met; its service deadline open
     opened = (await world.file()).json()
-    lapsed = (await world.file(filed_on=days_ago(100))).json()
+    lapsed = (await world.file(filed_on=days_ago(100), roles=("platform",))).json()
     assert (await world.act(lapsed["id"], "withdrawal", {"reason": "立案错误"})).status_code == 200
     # awaiting_calendar: T2's own period runs past any published holiday calendar.
     policy = await client.post(
@@ -167,7 +174,7 @@ async def test_case_9_deadline_status_filter_costs_the_same_queries_for_2_or_12_
         return len(statements)
 
     for _ in range(12):
-        await world.file(filed_on=days_ago(100))
+        await world.file(filed_on=days_ago(100), roles=("platform",))
     for _ in range(3):
         await world.file()  # open: filtered out
     assert await page_cost(2) == await page_cost(12)
@@ -176,7 +183,7 @@ async def test_case_9_deadline_status_filter_costs_the_same_queries_for_2_or_12_
 async def test_case_9_overdue_event_once_even_when_cured_before_scan(world, app) -> None:
     scan = scanner(60)
     # Cured before the scanner ever ran: the decision writes the overdue event itself.
-    cured = (await world.file(filed_on=days_ago(100))).json()
+    cured = (await world.file(filed_on=days_ago(100), roles=("platform",))).json()
     await decide(world, cured["id"], today())
     overdue = await events_of(app, "case.deadline_overdue")
     assert [(e["case_id"], e["kind"], e["due_on"], e["basis"]) for e in overdue] == [
@@ -184,11 +191,11 @@ async def test_case_9_overdue_event_once_even_when_cured_before_scan(world, app)
     ]
     assert await scan.scan_once(app.state.sessions) == 0
     # Scanned first, cured later: still one.
-    scanned = (await world.file(filed_on=days_ago(100))).json()
+    scanned = (await world.file(filed_on=days_ago(100), roles=("platform",))).json()
     assert await scan.scan_once(app.state.sessions) == 1
     await decide(world, scanned["id"], today())
     # A case that ends past its deadline records the breach as it ends; the scanner adds none.
-    ended = (await world.file(filed_on=days_ago(100))).json()
+    ended = (await world.file(filed_on=days_ago(100), roles=("platform",))).json()
     assert (await world.act(ended["id"], "withdrawal", {"reason": "立案错误"})).status_code == 200
     assert await scan.scan_once(app.state.sessions) == 0
     per_case = [e["case_id"] for e in await events_of(app, "case.deadline_overdue")]
@@ -203,10 +210,15 @@ async def test_case_9_overdue_event_once_even_when_cured_before_scan(world, app)
 
 
 async def test_case_9_overdue_event_once_when_the_scanner_and_a_late_decision_race(world, app) -> None:
-    cases = [(await world.file(filed_on=days_ago(100))).json() for _ in range(6)]
+    cases = [(await world.file(filed_on=days_ago(100), roles=("platform",))).json() for _ in range(6)]
     for case in cases:
         assert (await world.act(case["id"], "investigation")).status_code == 200
-    body = {"decision_type": "罚款", "decided_on": today().isoformat(), "legal_basis": "x"}
+    body = {
+        "decision_type": "警告",
+        "decided_on": today().isoformat(),
+        "legal_basis": "x",
+        "penalty_kinds": ["warning"],
+    }
     scan = scanner(60)
     results = await asyncio.gather(
         scan.scan_once(app.state.sessions),
@@ -278,7 +290,7 @@ def extension(**changes) -> dict:
 
 async def test_case_9_decision_deadline_extension_keeps_original_due_on(world, client, app) -> None:
     leader = world.as_officer("T1", "unit_leader")
-    case = (await world.file(filed_on=days_ago(80))).json()
+    case = (await world.file(filed_on=days_ago(80), roles=("platform",))).json()
     original = (today() + timedelta(days=10)).isoformat()
     assert by_kind(case)["decision"]["due_on"] == original
     approver = world.officers["丙"]
@@ -333,7 +345,7 @@ async def test_case_9_decision_deadline_extension_keeps_original_due_on(world, c
 async def test_case_9_decision_within_an_extension_approved_in_time_is_met(world, client, app) -> None:
     """Approved on the original last day (recorded later): a decision after the original day but
     within the extended one is met, and no breach is recorded."""
-    case = (await world.file(filed_on=days_ago(95))).json()
+    case = (await world.file(filed_on=days_ago(95), roles=("platform",))).json()
     approved = await client.post(
         f"{CASES}/{case['id']}/deadline-extensions",
         json=extension(approved_by=world.officers["丙"], approved_on=days_ago(5)),
@@ -347,7 +359,7 @@ async def test_case_9_decision_within_an_extension_approved_in_time_is_met(world
 
 async def test_case_9_decision_deadline_extension_refused(world, client, as_headers) -> None:
     leader = world.as_officer("T1", "unit_leader")
-    case = (await world.file(filed_on=days_ago(80))).json()
+    case = (await world.file(filed_on=days_ago(80), roles=("platform",))).json()
     url = f"{CASES}/{case['id']}/deadline-extensions"
     approver = world.officers["丙"]
 
@@ -391,7 +403,7 @@ async def test_case_9_decision_deadline_extension_refused(world, client, as_head
     )
     await refused(extension(approved_by=approver), 403, headers=world.as_officer("T1", "auditor"))
     # Past its day: an extension approved afterwards would erase the breach.
-    overdue = (await world.file(filed_on=days_ago(100))).json()
+    overdue = (await world.file(filed_on=days_ago(100), roles=("platform",))).json()
     response = await client.post(
         f"{CASES}/{overdue['id']}/deadline-extensions", json=extension(approved_by=approver), headers=leader
     )

@@ -95,7 +95,7 @@ async def test_money_must_be_a_plain_decimal_string(world, bodies, amount) -> No
 
 
 @pytest.mark.parametrize(
-    ("amount", "stored"), [("0", "0.00"), ("100", "100.00"), ("1200.5", "1200.50"), (300, "300.00")]
+    ("amount", "stored"), [("0.5", "0.50"), ("100", "100.00"), ("1200.5", "1200.50"), (300, "300.00")]
 )
 async def test_money_in_plain_decimal_text_is_stored_with_two_places(world, bodies, amount, stored) -> None:
     case = (await world.file()).json()
