@@ -25,6 +25,7 @@ from enforcement_common.events.consumer import ConsumerRunner, ReceivedEvent
 __all__ = [
     "apply_unit_event",
     "ensure_in_scope",
+    "ensure_known_unit_in_scope",
     "get_in_scope",
     "list_in_scope",
     "not_found",
@@ -67,6 +68,17 @@ async def ensure_in_scope(session: AsyncSession, caller: Caller, unit_id: uuid.U
     visible = await visible_units(session, caller)
     if visible is not None and unit_id not in visible:
         raise not_found(what)
+
+
+async def ensure_known_unit_in_scope(
+    session: AsyncSession, caller: Caller, unit_id: uuid.UUID, what: str = "unit"
+) -> None:
+    """404 unless ``unit_id`` is a unit of the tree (the unit events made it known) and in the
+    caller's scope — the same answer either way. For a unit id in a write body: a county-wide
+    caller sees every unit, but not one that does not exist."""
+    if await session.scalar(select(unit_tree.c.unit_id).where(unit_tree.c.unit_id == unit_id)) is None:
+        raise not_found(what)
+    await ensure_in_scope(session, caller, unit_id, what)
 
 
 def scope_clause(column: ColumnElement, visible: frozenset[uuid.UUID] | None) -> ColumnElement[bool]:

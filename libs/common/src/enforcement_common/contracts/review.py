@@ -88,6 +88,47 @@ class ReviewOfficerSanctioned(EventData):
     basis: list[str]
 
 
+class ReviewOfficerSanctionWithdrawn(EventData):
+    """A REV-8 level announced with review.officer_sanctioned is no longer reached — e.g. an
+    unqualified file voided because a reconsideration or litigation was filed before its
+    self-review completed (REV-12). case-service lifts a suspension that no longer stands."""
+
+    type: ClassVar[str] = "review.officer_sanction_withdrawn"
+    topic: ClassVar[str] = REVIEWS
+    subject_field: ClassVar[str] = "officer_id"
+    schema_version: Literal[1] = 1
+    officer_id: UUID
+    unit_id: UUID
+    year: int
+    level: Literal["criticism", "no_commendation", "suspension", "manual_review"]
+    reason: str
+    unqualified_count: int
+    lead_cases: int
+    basis: list[str]
+    policy_id: UUID | None = None
+
+
+class ReviewVoided(EventData):
+    """A completed review voided: its file is under reconsideration or litigation filed before
+    the review completed, so it is not reviewed (REV-12)."""
+
+    type: ClassVar[str] = "review.voided"
+    topic: ClassVar[str] = REVIEWS
+    subject_field: ClassVar[str] = "review_id"
+    schema_version: Literal[1] = 1
+    review_id: UUID
+    case_id: UUID
+    unit_id: UUID
+    kind: ReviewKind
+    grade: Grade
+    lead_handler_id: UUID
+    reason: str
+    remedy_id: UUID
+    remedy_filed_on: date
+    basis: list[str]
+    policy_id: UUID | None = None
+
+
 class ReviewInspectionDrawn(EventData):
     """Hierarchical inspection drawn at random (REV-10, REV-11)."""
 
