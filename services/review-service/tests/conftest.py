@@ -28,6 +28,8 @@ from review_service.consumers import case_events
 from review_service.main import create_app
 
 UNIT = uuid.UUID("6f1a7d52-0000-4000-8000-000000000001")
+#: A legal-affairs officer of UNIT whom the directory knows: the reviewer of these tests' reviews.
+REVIEWER = uuid.UUID("6f1a7d52-0000-4000-8000-0000000000aa")
 
 
 def auth(*roles: str, unit: uuid.UUID | None = UNIT, officer: uuid.UUID | None = None) -> dict[str, str]:
@@ -36,8 +38,34 @@ def auth(*roles: str, unit: uuid.UUID | None = UNIT, officer: uuid.UUID | None =
 
 
 async def known_test_unit(app) -> None:
-    """The unit of these tests, as case-service's unit.created makes it known."""
+    """The unit of these tests and its reviewer, as case-service's events make them known."""
     await deliver_to(app, UnitCreated(unit_id=UNIT, code="TEST", name="测试单位", kind="county", parent_id=None))
+    await deliver_to(
+        app,
+        OfficerRegistered(
+            officer_id=REVIEWER,
+            unit_id=UNIT,
+            name="法制审核员",
+            staff_type="established",
+            certificate_no="TEST-REVIEWER",
+            certificate_expires_on=None,
+            qualification_status="active",
+        ),
+    )
+
+
+async def transfer(client: httpx.AsyncClient, case_id: uuid.UUID, on: date | None = None) -> httpx.Response:
+    """REV-5: the file transferred to legal affairs (by the unit leader, for the handler) —
+    on the closing day unless ``on`` is given."""
+    headers = auth("unit_leader")
+    [obligation] = (
+        await client.get("/api/v1/obligations", params={"case_id": str(case_id)}, headers=headers)
+    ).json()["items"]
+    return await client.post(
+        f"/api/v1/obligations/{obligation['id']}/submission",
+        json={"submitted_on": (on or date.fromisoformat(obligation["closed_on"])).isoformat()},
+        headers=headers,
+    )
 
 
 @pytest.fixture
@@ -65,7 +93,7 @@ def closed_case(
     )
 
 
-def remedy(case: CaseClosed, kind: str) -> CaseLegalRemedyRecorded:
+def remedy(case: CaseClosed, kind: str, filed_on: date | None = None) -> CaseLegalRemedyRecorded:
     return CaseLegalRemedyRecorded(
         case_id=case.case_id,
         unit_id=case.unit_id,
@@ -73,7 +101,7 @@ def remedy(case: CaseClosed, kind: str) -> CaseLegalRemedyRecorded:
         kind=kind,
         status="pending",
         result=None,
-        filed_on=case.closed_on,
+        filed_on=filed_on or case.closed_on,
         concluded_on=None,
         lead_handler_id=case.lead_handler_id,
         handler_ids=case.handler_ids,
@@ -85,6 +113,8 @@ def remedy(case: CaseClosed, kind: str) -> CaseLegalRemedyRecorded:
 def helpers():
     class H:
         unit = UNIT
+        reviewer = REVIEWER
+        transfer = staticmethod(transfer)
         closed = staticmethod(closed_case)
         remedy_for = staticmethod(remedy)
         headers = staticmethod(auth)
@@ -175,6 +205,15 @@ async def seed_sibling_townships(kit: ServiceTestKit, app, client: httpx.AsyncCl
             return created.json()
 
         review = await create_review(reviewed)
+        [owed] = (
+            await client.get("/api/v1/obligations", params={"case_id": str(reviewed.case_id)}, headers=legal)
+        ).json()["items"]
+        transferred = await client.post(
+            f"/api/v1/obligations/{owed['id']}/submission",
+            json={"submitted_on": closed_on.isoformat()},
+            headers=auth("unit_leader", unit=unit),
+        )
+        assert transferred.status_code == 200, transferred.text  # REV-5 before the review completes
         for role, caller in (("legal_affairs_head", legal), ("reviewed_unit_head", auth("unit_leader", unit=unit))):
             signed = await client.post(
                 f"/api/v1/reviews/{review['id']}/signatures", json={"role": role}, headers=caller

@@ -51,7 +51,11 @@ ALREADY_EXEMPLARY = ErrorCode("review.already_exemplary", 409, "该案卷已入�
 
 # Inspections (REV-11)
 FILE_NOT_DRAWN = ErrorCode(
-    "inspection.file_not_drawn", 422, "该案卷不在本次抽查范围内", "The file was not drawn in this inspection", ("REV-11",)
+    "inspection.file_not_drawn",
+    422,
+    "该案卷不在本次抽查范围内",
+    "The file was not drawn in this inspection",
+    ("REV-11",),
 )
 FINDING_EXISTS = ErrorCode(
     "inspection.finding_exists", 409, "该案卷的检查结果已记录", "A finding for this file is recorded", ("REV-11",)
@@ -62,6 +66,11 @@ SELF_REVIEW_QUALITY_MISMATCH = ErrorCode(
     "自查质量与自查记录不符",
     "Self-review quality does not match the self-review record",
     ("REV-11",),
+)
+
+# Compliance (REV-6)
+COMPLIANCE_PERIOD_REQUIRED = ErrorCode(
+    "compliance.period_required", 422, "须指明统计期间", "A period (or year) is required", ("REV-6",)
 )
 
 # Summaries (REV-9)

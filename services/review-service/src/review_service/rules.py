@@ -151,9 +151,7 @@ def levels_to_withdraw(announced: list[str], lead_cases: int, unqualified: int) 
     unqualified file is left."""
     supported = consequence(lead_cases, unqualified, "seed_table")
     rank = LEVELS.index(supported) + 1 if supported in LEVELS else 0
-    withdrawn: list[Consequence] = [
-        level for level in LEVELS if level in announced and LEVELS.index(level) + 1 > rank
-    ]
+    withdrawn: list[Consequence] = [level for level in LEVELS if level in announced and LEVELS.index(level) + 1 > rank]
     if "manual_review" in announced and unqualified == 0:
         withdrawn.append("manual_review")
     return sorted(withdrawn, key=lambda level: -(LEVELS.index(level) if level in LEVELS else -1))

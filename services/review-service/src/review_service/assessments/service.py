@@ -163,6 +163,7 @@ def read(assessment: AnnualAssessment) -> AssessmentRead:
         consequence=assessment.consequence,
         announced=list(assessment.sanctioned_levels),
         withdrawn=list(assessment.withdrawn_levels or []),
+        basis=["REV-8", "REV-12"] if assessment.withdrawn_levels else ["REV-8"],
         policy_id=assessment.policy_id,
     )
 

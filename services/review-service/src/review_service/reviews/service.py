@@ -154,7 +154,11 @@ async def sign(
     _check_signer(caller, review, body.role)
     obligation = await session.scalar(select(Obligation).where(Obligation.case_id == review.case_id))
     await refuse_excluded(session, review.case_id, obligation)
-    if review.kind == "self" and len(review.signatures) == 1 and (obligation is None or obligation.submitted_on is None):
+    if (
+        review.kind == "self"
+        and len(review.signatures) == 1
+        and (obligation is None or obligation.submitted_on is None)
+    ):
         # REV-5: the handler transfers the file to legal affairs; without it the self-review cannot complete.
         raise errors.FILE_NOT_TRANSFERRED(
             "The file has not been transferred (POST /obligations/{id}/submission): the self-review cannot complete.",

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope
+from enforcement_common.auth.scope import ensure_known_unit_in_scope, get_in_scope, list_in_scope
 from enforcement_common.calendar import today
 from enforcement_common.contracts.review import ReviewSummarySubmitted
 from enforcement_common.policies import resolve
@@ -100,7 +100,7 @@ async def owed(session: AsyncSession, unit_id: uuid.UUID, period: str) -> Summar
 
 async def generate(session: AsyncSession, caller: Caller, body: SummaryCreate) -> SummaryRead:
     """Generate (or regenerate, until submitted) a unit's half-year summary from the data (REV-9)."""
-    await ensure_in_scope(session, caller, body.unit_id, "unit")
+    await ensure_known_unit_in_scope(session, caller, body.unit_id, "unit")  # exists and in scope: 404 otherwise
     summary = await owed(session, body.unit_id, body.period)
     if summary.submitted_on:
         raise errors.SUMMARY_ALREADY_SUBMITTED("The summary was submitted; it can no longer change.", basis=["REV-9"])
