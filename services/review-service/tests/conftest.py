@@ -58,9 +58,9 @@ async def transfer(client: httpx.AsyncClient, case_id: uuid.UUID, on: date | Non
     """REV-5: the file transferred to legal affairs (by the unit leader, for the handler) —
     on the closing day unless ``on`` is given."""
     headers = auth("unit_leader")
-    [obligation] = (
-        await client.get("/api/v1/obligations", params={"case_id": str(case_id)}, headers=headers)
-    ).json()["items"]
+    [obligation] = (await client.get("/api/v1/obligations", params={"case_id": str(case_id)}, headers=headers)).json()[
+        "items"
+    ]
     return await client.post(
         f"/api/v1/obligations/{obligation['id']}/submission",
         json={"submitted_on": (on or date.fromisoformat(obligation["closed_on"])).isoformat()},
