@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from enforcement_common.calendar import today
 from enforcement_common.contracts.case import (
@@ -37,21 +38,35 @@ def auth(*roles: str, unit: uuid.UUID | None = UNIT, officer: uuid.UUID | None =
     return kit_headers(*roles, unit=unit, officer=officer, name="测试", sub=f"local-{uuid.uuid4()}")
 
 
+def registered(officer_id: uuid.UUID, unit: uuid.UUID, name: str) -> OfficerRegistered:
+    """case-service's officer.registered for an active, certified officer."""
+    return OfficerRegistered(
+        officer_id=officer_id,
+        unit_id=unit,
+        name=name,
+        staff_type="established",
+        certificate_no=f"C-{officer_id.hex[:8]}",
+        certificate_expires_on=None,
+        qualification_status="active",
+    )
+
+
+async def outbox_payloads(app, event_type: str) -> list[dict]:
+    """The events of ``event_type`` this service wrote to its outbox, in order."""
+    async with app.state.sessions() as session:
+        return list(
+            (
+                await session.execute(
+                    text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"), {"t": event_type}
+                )
+            ).scalars()
+        )
+
+
 async def known_test_unit(app) -> None:
     """The unit of these tests and its reviewer, as case-service's events make them known."""
     await deliver_to(app, UnitCreated(unit_id=UNIT, code="TEST", name="测试单位", kind="county", parent_id=None))
-    await deliver_to(
-        app,
-        OfficerRegistered(
-            officer_id=REVIEWER,
-            unit_id=UNIT,
-            name="法制审核员",
-            staff_type="established",
-            certificate_no="TEST-REVIEWER",
-            certificate_expires_on=None,
-            qualification_status="active",
-        ),
-    )
+    await deliver_to(app, registered(REVIEWER, UNIT, "法制审核员"))
 
 
 async def transfer(client: httpx.AsyncClient, case_id: uuid.UUID, on: date | None = None) -> httpx.Response:
@@ -114,7 +129,10 @@ def helpers():
     class H:
         unit = UNIT
         reviewer = REVIEWER
+        basic_ok = BASIC_OK
         transfer = staticmethod(transfer)
+        registered = staticmethod(registered)
+        events = staticmethod(outbox_payloads)
         closed = staticmethod(closed_case)
         remedy_for = staticmethod(remedy)
         headers = staticmethod(auth)

@@ -10,19 +10,10 @@ from datetime import date, timedelta
 from enforcement_common.calendar import today
 from enforcement_common.contracts.case import UnitCreated
 
-BASIC_OK = {
-    "subject_lawful": True,
-    "facts_clear": True,
-    "evidence_conclusive": True,
-    "procedure_lawful": True,
-    "law_correctly_applied": True,
-    "act_appropriate": True,
-}
-
 
 async def complete_self_review(client, helpers, case_id, *, unit=None) -> dict:
     headers = helpers.headers("legal_affairs")  # the county's legal affairs, with its own reviewer
-    body = {"case_id": str(case_id), "kind": "self", "reviewer_ids": [str(helpers.reviewer)], "basic": BASIC_OK}
+    body = {"case_id": str(case_id), "kind": "self", "reviewer_ids": [str(helpers.reviewer)], "basic": helpers.basic_ok}
     created = await client.post("/api/v1/reviews", json=body, headers=headers)
     assert created.status_code == 201, created.text
     assert (await helpers.transfer(client, case_id)).status_code == 200

@@ -12,31 +12,10 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from enforcement_common.calendar import today
-from enforcement_common.contracts.case import OfficerRegistered, UnitCreated
+from enforcement_common.contracts.case import UnitCreated
 from enforcement_common.testing.delivery import apply_without_inbox
 from enforcement_common.testing.outbox import assert_outbox_matches_schemas
 from review_service.obligations.deadlines import overdue_scanner
-
-BASIC_OK = {
-    "subject_lawful": True,
-    "facts_clear": True,
-    "evidence_conclusive": True,
-    "procedure_lawful": True,
-    "law_correctly_applied": True,
-    "act_appropriate": True,
-}
-FAILING = {**BASIC_OK, "facts_clear": False}
-
-
-async def events(app, event_type: str) -> list[dict]:
-    async with app.state.sessions() as session:
-        return list(
-            (
-                await session.execute(
-                    text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"), {"t": event_type}
-                )
-            ).scalars()
-        )
 
 
 async def obligation_of(client, helpers, case_id) -> dict:
@@ -57,12 +36,12 @@ async def assessment_of(client, helpers, officer) -> dict:
     return item
 
 
-async def self_review(client, helpers, case_id, *, basic=BASIC_OK, problems=(), transfer=True) -> dict:
+async def self_review(client, helpers, case_id, *, basic=None, problems=(), transfer=True) -> dict:
     body = {
         "case_id": str(case_id),
         "kind": "self",
         "reviewer_ids": [str(helpers.reviewer)],
-        "basic": basic,
+        "basic": basic or helpers.basic_ok,
         "problems": list(problems),
     }
     created = await client.post("/api/v1/reviews", json=body, headers=helpers.headers("legal_affairs"))
@@ -87,7 +66,12 @@ async def test_REV_12_a_remedy_filed_before_completion_but_recorded_after_voids_
     cases = [helpers.closed(lead, closed_on) for _ in range(3)]
     for case in cases:
         await deliver(case)
-    reviews = [await self_review(client, helpers, c.case_id, basic=FAILING, problems=["事实不清"]) for c in cases]
+    reviews = [
+        await self_review(
+            client, helpers, c.case_id, basic={**helpers.basic_ok, "facts_clear": False}, problems=["事实不清"]
+        )
+        for c in cases
+    ]
     assert all(r["status"] == "completed" and r["grade"] == "unqualified" for r in reviews)
     assert (await assessment_of(client, helpers, lead))["consequence"] == "suspension"
 
@@ -107,24 +91,26 @@ async def test_REV_12_a_remedy_filed_before_completion_but_recorded_after_voids_
     assert assessment["announced"] == ["criticism", "no_commendation"] and assessment["withdrawn"] == ["suspension"]
     assert assessment["basis"] == ["REV-8", "REV-12"]
 
-    [withdrawn] = await events(app, "review.officer_sanction_withdrawn")
+    [withdrawn] = await helpers.events(app, "review.officer_sanction_withdrawn")
     assert withdrawn["data"]["officer_id"] == str(lead) and withdrawn["data"]["level"] == "suspension"
     assert withdrawn["data"]["basis"] == ["REV-12", "REV-8"] and withdrawn["data"]["unqualified_count"] == 2
     assert withdrawn["data"]["policy_id"] and withdrawn["data"]["reason"]
-    [voided_event] = await events(app, "review.voided")
+    [voided_event] = await helpers.events(app, "review.voided")
     assert voided_event["data"]["review_id"] == reviews[0]["id"] and voided_event["data"]["basis"] == ["REV-12"]
-    assert len(await events(app, "review.obligation_excluded")) == 1
+    assert len(await helpers.events(app, "review.obligation_excluded")) == 1
 
     # The handler again, without the inbox: nothing changes, nothing is emitted twice.
     await apply_without_inbox(app, remedy)
-    assert len(await events(app, "review.officer_sanction_withdrawn")) == 1
-    assert len(await events(app, "review.voided")) == 1
+    assert len(await helpers.events(app, "review.officer_sanction_withdrawn")) == 1
+    assert len(await helpers.events(app, "review.voided")) == 1
     assert (await assessment_of(client, helpers, lead))["unqualified_count"] == 2
     # A third unqualified file reaches the suspension again: announced anew.
     fourth = helpers.closed(lead, closed_on)
     await deliver(fourth)
-    await self_review(client, helpers, fourth.case_id, basic=FAILING, problems=["证据不足"])
-    assert [e["data"]["level"] for e in await events(app, "review.officer_sanctioned")][-1] == "suspension"
+    await self_review(
+        client, helpers, fourth.case_id, basic={**helpers.basic_ok, "facts_clear": False}, problems=["证据不足"]
+    )
+    assert [e["data"]["level"] for e in await helpers.events(app, "review.officer_sanctioned")][-1] == "suspension"
     await assert_outbox_matches_schemas(app)
 
 
@@ -132,7 +118,9 @@ async def test_REV_12_a_remedy_filed_after_completion_does_not_exclude_the_file(
     lead = uuid.uuid4()
     case = helpers.closed(lead, today() - timedelta(days=20))
     await deliver(case)
-    done = await self_review(client, helpers, case.case_id, basic=FAILING, problems=["事实不清"])
+    done = await self_review(
+        client, helpers, case.case_id, basic={**helpers.basic_ok, "facts_clear": False}, problems=["事实不清"]
+    )
     async with app.state.sessions() as session, session.begin():  # completed ten days ago
         await session.execute(
             text("UPDATE reviews SET completed_at = now() - interval '10 days' WHERE id = :id"), {"id": done["id"]}
@@ -144,7 +132,10 @@ async def test_REV_12_a_remedy_filed_after_completion_does_not_exclude_the_file(
     assessment = await assessment_of(client, helpers, lead)
     assert assessment["unqualified_count"] == 1 and assessment["consequence"] == "criticism"
     assert assessment["withdrawn"] == []
-    assert await events(app, "review.voided") == [] and await events(app, "review.officer_sanction_withdrawn") == []
+    assert (
+        await helpers.events(app, "review.voided") == []
+        and await helpers.events(app, "review.officer_sanction_withdrawn") == []
+    )
 
 
 # --- REV-5 ------------------------------------------------------------------------------------
@@ -222,7 +213,12 @@ async def test_REV_5_a_self_review_cannot_complete_before_the_file_is_transferre
     await deliver(case)
     created = await client.post(
         "/api/v1/reviews",
-        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(helpers.reviewer)], "basic": BASIC_OK},
+        json={
+            "case_id": str(case.case_id),
+            "kind": "self",
+            "reviewer_ids": [str(helpers.reviewer)],
+            "basic": helpers.basic_ok,
+        },
         headers=helpers.headers("legal_affairs"),
     )
     url = f"/api/v1/reviews/{created.json()['id']}/signatures"
@@ -230,7 +226,7 @@ async def test_REV_5_a_self_review_cannot_complete_before_the_file_is_transferre
     assert first.status_code == 200
     refused = await client.post(url, json={"role": "reviewed_unit_head"}, headers=helpers.headers("unit_leader"))
     assert refused.status_code == 409 and refused.json()["code"] == "review.file_not_transferred"
-    assert refused.json()["basis"] == ["REV-5"] and await events(app, "review.completed") == []
+    assert refused.json()["basis"] == ["REV-5"] and await helpers.events(app, "review.completed") == []
     assert (await helpers.transfer(client, case.case_id)).status_code == 200
     done = await client.post(url, json={"role": "reviewed_unit_head"}, headers=helpers.headers("unit_leader"))
     assert done.status_code == 200 and done.json()["status"] == "completed"
@@ -242,7 +238,12 @@ async def test_REV_5_a_self_review_cannot_complete_before_the_file_is_transferre
 async def test_REV_7_an_unqualified_review_must_list_at_least_one_problem(client, deliver, helpers) -> None:
     case = helpers.closed(uuid.uuid4(), today() - timedelta(days=3))
     await deliver(case)
-    body = {"case_id": str(case.case_id), "kind": "spot", "reviewer_ids": [str(helpers.reviewer)], "basic": FAILING}
+    body = {
+        "case_id": str(case.case_id),
+        "kind": "spot",
+        "reviewer_ids": [str(helpers.reviewer)],
+        "basic": {**helpers.basic_ok, "facts_clear": False},
+    }
     for problems in ([], ["   "]):
         refused = await client.post(
             "/api/v1/reviews", json={**body, "problems": problems}, headers=helpers.headers("legal_affairs")
@@ -254,7 +255,9 @@ async def test_REV_7_an_unqualified_review_must_list_at_least_one_problem(client
     )
     assert listed.status_code == 201 and listed.json()["grade"] == "unqualified"
     qualified = await client.post(
-        "/api/v1/reviews", json={**body, "basic": BASIC_OK, "problems": []}, headers=helpers.headers("legal_affairs")
+        "/api/v1/reviews",
+        json={**body, "basic": helpers.basic_ok, "problems": []},
+        headers=helpers.headers("legal_affairs"),
     )
     assert qualified.status_code == 201 and qualified.json()["grade"] == "excellent", "no problem to list"
 
@@ -266,20 +269,10 @@ async def test_reviewer_ids_must_be_known_officers_in_the_callers_scope(app, cli
     sibling = uuid.uuid4()
     await deliver(UnitCreated(unit_id=sibling, code="SIB", name="西关镇", kind="township", parent_id=None))
     foreign = uuid.uuid4()
-    await deliver(
-        OfficerRegistered(
-            officer_id=foreign,
-            unit_id=sibling,
-            name="西关法制员",
-            staff_type="established",
-            certificate_no="SIB-1",
-            certificate_expires_on=None,
-            qualification_status="active",
-        )
-    )
+    await deliver(helpers.registered(foreign, sibling, "西关法制员"))
     case = helpers.closed(uuid.uuid4(), today() - timedelta(days=3))
     await deliver(case)
-    body = {"case_id": str(case.case_id), "kind": "self", "basic": BASIC_OK}
+    body = {"case_id": str(case.case_id), "kind": "self", "basic": helpers.basic_ok}
     answers = []
     for reviewers in ([uuid.uuid4()], [foreign], [helpers.reviewer, foreign]):
         response = await client.post(

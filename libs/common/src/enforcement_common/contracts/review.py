@@ -72,10 +72,9 @@ class ReviewFailed(_ReviewResult):
     type: ClassVar[str] = "review.failed"
 
 
-class ReviewOfficerSanctioned(EventData):
-    """Annual consequence level reached by a lead handler (REV-8)."""
+class _OfficerLevelData(EventData):
+    """A REV-8 level of a lead handler's year (the level and the counts it rests on)."""
 
-    type: ClassVar[str] = "review.officer_sanctioned"
     topic: ClassVar[str] = REVIEWS
     subject_field: ClassVar[str] = "officer_id"
     schema_version: Literal[1] = 1
@@ -88,23 +87,19 @@ class ReviewOfficerSanctioned(EventData):
     basis: list[str]
 
 
-class ReviewOfficerSanctionWithdrawn(EventData):
+class ReviewOfficerSanctioned(_OfficerLevelData):
+    """Annual consequence level reached by a lead handler (REV-8)."""
+
+    type: ClassVar[str] = "review.officer_sanctioned"
+
+
+class ReviewOfficerSanctionWithdrawn(_OfficerLevelData):
     """A REV-8 level announced with review.officer_sanctioned is no longer reached — e.g. an
     unqualified file voided because a reconsideration or litigation was filed before its
     self-review completed (REV-12). case-service lifts a suspension that no longer stands."""
 
     type: ClassVar[str] = "review.officer_sanction_withdrawn"
-    topic: ClassVar[str] = REVIEWS
-    subject_field: ClassVar[str] = "officer_id"
-    schema_version: Literal[1] = 1
-    officer_id: UUID
-    unit_id: UUID
-    year: int
-    level: Literal["criticism", "no_commendation", "suspension", "manual_review"]
     reason: str
-    unqualified_count: int
-    lead_cases: int
-    basis: list[str]
     policy_id: UUID | None = None
 
 
