@@ -31,6 +31,7 @@ def upgrade() -> None:
     op.alter_column("annual_assessments", "withdrawn_levels", server_default=None)
     # REV-5: days the transfer came after due_on (null: on time or not transferred); stays after review.
     op.add_column("obligations", sa.Column("days_late", sa.Integer(), nullable=True))
+    op.execute("UPDATE obligations SET days_late = submitted_on - due_on WHERE submitted_on > due_on")
     # REV-11: per drawn file, the file's grade and the quality of its self-review.
     op.create_table(
         "inspection_findings",
