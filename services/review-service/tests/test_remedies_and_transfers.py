@@ -282,7 +282,19 @@ async def test_reviewer_ids_must_be_known_officers_in_the_callers_scope(app, cli
         )
         assert response.status_code == 404, response.text
         answers.append((response.json()["code"], response.json()["detail"]))
+    sibling_case = helpers.closed(uuid.uuid4(), today() - timedelta(days=3), unit=sibling)
+    await deliver(sibling_case)
+    case_answers = []
+    for case_id in (sibling_case.case_id, uuid.uuid4()):  # the case id in the body, likewise
+        response = await client.post(
+            "/api/v1/reviews",
+            json={**body, "case_id": str(case_id), "reviewer_ids": [str(helpers.reviewer)]},
+            headers=helpers.headers("legal_affairs"),
+        )
+        assert response.status_code == 404, response.text
+        case_answers.append((response.json()["code"], response.json()["detail"]))
     assert len(set(answers)) == 1, "the same answer whether the officer does not exist or is out of scope"
+    assert len(set(case_answers)) == 1, "the same answer whether the case does not exist or is out of scope"
     assert "西关" not in str(answers)
     accepted = await client.post(
         "/api/v1/reviews",

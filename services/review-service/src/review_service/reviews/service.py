@@ -17,7 +17,7 @@ from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope
+from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope, not_found
 from enforcement_common.calendar import local_date, today
 from enforcement_common.contracts.case import CaseLegalRemedyRecorded
 from enforcement_common.contracts.review import ReviewCompleted, ReviewFailed, ReviewVoided
@@ -82,9 +82,11 @@ async def _refuse_second_self_review(session: AsyncSession, case_id: uuid.UUID, 
 async def record(session: AsyncSession, settings: Settings, caller: Caller, body: ReviewCreate) -> Review:
     """Record a review of a closed case's file: scored (REV-13, REV-14) and graded (REV-15)."""
     case = await session.get(CaseView, body.case_id)
-    if case is None or case.closed_on is None:
-        raise ProblemError(404, "resource.not_found", "No closed case with this id is known here yet.")
+    if case is None:
+        raise not_found("case")  # the same answer as out of scope: existence is not revealed
     await ensure_in_scope(session, caller, case.unit_id, "case")
+    if case.closed_on is None:  # in scope: the caller may learn that it is not closed yet
+        raise ProblemError(404, "resource.not_found", "No closed case with this id is known here yet.")
     await ensure_officers_in_scope(session, caller, body.reviewer_ids, "reviewer")  # 评查人员, 404 either way
     obligation = await session.scalar(select(Obligation).where(Obligation.case_id == case.case_id).with_for_update())
     await refuse_excluded(session, case.case_id, obligation)  # REV-12, whatever the kind of review
