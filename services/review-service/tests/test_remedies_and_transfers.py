@@ -6,6 +6,7 @@ reviewers named in a write body (known officers in the caller's scope — 404 ot
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -136,6 +137,36 @@ async def test_REV_12_a_remedy_filed_after_completion_does_not_exclude_the_file(
         await helpers.events(app, "review.voided") == []
         and await helpers.events(app, "review.officer_sanction_withdrawn") == []
     )
+
+
+async def test_REV_12_a_remedy_arriving_while_the_completing_signature_runs_never_leaves_the_review_standing(
+    app, client, deliver, helpers
+) -> None:
+    for _ in range(3):
+        case = helpers.closed(uuid.uuid4(), today() - timedelta(days=10))
+        await deliver(case)
+        assert (await helpers.transfer(client, case.case_id)).status_code == 200
+        created = await client.post(
+            "/api/v1/reviews",
+            json={
+                "case_id": str(case.case_id),
+                "kind": "self",
+                "reviewer_ids": [str(helpers.reviewer)],
+                "basic": {**helpers.basic_ok, "facts_clear": False},
+                "problems": ["事实不清"],
+            },
+            headers=helpers.headers("legal_affairs"),
+        )
+        url = f"/api/v1/reviews/{created.json()['id']}/signatures"
+        await client.post(url, json={"role": "legal_affairs_head"}, headers=helpers.headers("legal_affairs"))
+        signed, delivered = await asyncio.gather(
+            client.post(url, json={"role": "reviewed_unit_head"}, headers=helpers.headers("unit_leader")),
+            deliver(helpers.remedy_for(case, "reconsideration", filed_on=today() - timedelta(days=2))),
+        )
+        assert delivered == [True] and signed.status_code in (200, 422), signed.text
+        review = (await client.get(url.removesuffix("/signatures"), headers=helpers.headers("legal_affairs"))).json()
+        assert review["status"] in ("voided", "awaiting_signatures"), "never completed under an earlier remedy"
+        assert (await obligation_of(client, helpers, case.case_id))["status"] == "excluded"
 
 
 # --- REV-5 ------------------------------------------------------------------------------------

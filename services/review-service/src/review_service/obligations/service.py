@@ -171,6 +171,9 @@ async def exclude_for(session: AsyncSession, remedy: CaseLegalRemedyRecorded) ->
             where=or_(ExcludingRemedy.filed_on.is_(None), ExcludingRemedy.filed_on > remedy.filed_on),
         )
     )
+    # The file's reviews first, then its obligation — the order of a signature completing a review
+    # (review, then obligation): a completion running now finishes first and is then judged here.
+    await session.execute(select(Review.id).where(Review.case_id == remedy.case_id).with_for_update())
     obligation = await session.scalar(select(Obligation).where(Obligation.case_id == remedy.case_id).with_for_update())
     if obligation is None or obligation.status == "excluded":
         return
