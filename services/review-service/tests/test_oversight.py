@@ -28,12 +28,13 @@ async def complete_review(client, helpers, case_id, *, basic=None, deduction=0, 
     body = {
         "case_id": str(case_id),
         "kind": "self",
-        "reviewer_ids": [str(uuid.uuid4())],
+        "reviewer_ids": [str(helpers.reviewer)],
         "basic": basic or BASIC_OK,
         "general": {"decision": {"deduction": deduction}},
         "problems": list(problems),
     }
     review = (await client.post("/api/v1/reviews", json=body, headers=helpers.headers("legal_affairs"))).json()
+    await helpers.transfer(client, case_id)  # REV-5: on the closing day, within the period
     await client.post(
         f"/api/v1/reviews/{review['id']}/signatures",
         json={"role": "legal_affairs_head"},
@@ -169,8 +170,10 @@ async def test_REV_6_self_review_rate_and_REV_17_flag(client, deliver, helpers) 
         )
     ).json()
     assert after["obligations"] == 3 and after["excluded"] == 1 and after["reviewed"] == 1 and after["overdue"] == 1
-    assert after["self_review_rate"] == 0.5 and after["meets_target"] is False and after["rev17_flag"] is False
-    assert after["basis"] == ["REV-6", "REV-17"]
+    # REV-17 flags a rate below the policy target (100%), not only a unit with no review (issue 11 item 7:
+    # this assertion used to read rev17_flag False at 50%).
+    assert after["self_review_rate"] == 0.5 and after["meets_target"] is False and after["rev17_flag"] is True
+    assert after["target_rate"] == 1.0 and {"REV-6", "REV-17"} <= set(after["basis"])
 
 
 async def test_REV_10_REV_11_inspection_draws_up_to_5_per_category_reproducibly(app, client, deliver, helpers) -> None:

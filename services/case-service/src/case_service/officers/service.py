@@ -32,7 +32,7 @@ from enforcement_common.auth.scope import get_in_scope, list_in_scope
 from enforcement_common.calendar import today
 from enforcement_common.contracts.accountability import SanctionImposed
 from enforcement_common.contracts.case import OfficerQualificationChanged, OfficerRegistered, OfficerUpdated
-from enforcement_common.contracts.review import ReviewOfficerSanctioned
+from enforcement_common.contracts.review import ReviewOfficerSanctioned, ReviewOfficerSanctionWithdrawn
 
 
 def status_of(
@@ -330,6 +330,30 @@ async def suspend_after_review(session: AsyncSession, data: ReviewOfficerSanctio
             action="suspend",
             reason=f"{data.year} 年度案卷评查不合格 {data.unqualified_count} 件（主办 {data.lead_cases} 件）",
             basis=list(dict.fromkeys(["REV-8", *data.basis])),
+        ),
+    )
+
+
+async def lift_review_suspension(session: AsyncSession, data: ReviewOfficerSanctionWithdrawn) -> None:
+    """REV-12/REV-8: review-service withdrew a suspension level (the file that reached it is no
+    longer reviewed): REV-8 no longer holds the suspension. Lifted when it was the only ground
+    — without the training and assessment a standing REV-8 suspension needs —, kept with its
+    other ground (ERR-11) otherwise. Once: an officer no longer suspended under REV-8 is left alone."""
+    if data.level != "suspension":
+        return  # criticism and no_commendation never touched the certificate
+    officer = await _locked(session, data.officer_id)
+    if officer is None or officer.restriction != "suspended" or "REV-8" not in (officer.restriction_basis or []):
+        return
+    officer.restriction_basis = [b for b in officer.restriction_basis if b != "REV-8"]
+    if officer.restriction_basis:
+        return  # still suspended on its other ground
+    await apply_qualification_change(
+        session,
+        officer,
+        QualificationChange(
+            action="reinstate",
+            reason=f"{data.year} 年度 REV-8 暂停执法撤回：{data.reason}",
+            basis=list(dict.fromkeys(["REV-12", "REV-8", *data.basis])),
         ),
     )
 
