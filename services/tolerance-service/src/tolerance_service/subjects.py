@@ -10,22 +10,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enforcement_common.api.tables import unit_tree
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, not_found, visible_units
+from enforcement_common.auth.scope import ensure_in_scope, not_found, units_below
 from tolerance_service.models import CaseView, OfficerView
-
-
-async def units_below(session: AsyncSession, unit_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    """``unit_id`` and every unit below it (the unit tree)."""
-    below = await visible_units(session, Caller("", "", frozenset(), unit_id, None))
-    return below or frozenset()
 
 
 async def unit_for_write(session: AsyncSession, caller: Caller, unit_id: uuid.UUID) -> frozenset[uuid.UUID]:
     """The write's unit, known and in the caller's scope; the units at or below it."""
-    if await session.scalar(select(unit_tree.c.unit_id).where(unit_tree.c.unit_id == unit_id)) is None:
-        raise not_found("unit")
     await ensure_in_scope(session, caller, unit_id, "unit")
     return await units_below(session, unit_id)
 

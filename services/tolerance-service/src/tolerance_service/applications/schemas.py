@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from enforcement_common.calendar import today
+from enforcement_common.contracts import BoundedDate, PastDate
 from tolerance_service.rules import DeadlineStatus, DecisionOutcome, LossLevel, MitigationKind, Outcome, deadline_status
 
 DueDiligenceCode = Literal["DD1", "DD2", "DD3", "DD4", "DD5", "DD6", "DD7", "DD8", "DD9", "DD10", "DD11"]
@@ -52,7 +53,7 @@ class ApplicationCreate(Strict):
     initiated_by: Literal["self", "unit"] = Field(
         description="self: an officer concerned applies directly (个人申请); unit: the unit starts it (TOL-14)"
     )
-    incident_on: date = Field(description="the day it happened: the policy in force that day applies")
+    incident_on: PastDate = Field(description="the day it happened: the policy in force that day applies")
     description: str = _TEXT
     loss_level: LossLevel
     grounds: Grounds = Field(default_factory=Grounds)
@@ -77,7 +78,7 @@ class RecommendationRead(BaseModel):
 class InvestigationCreate(Strict):
     """调查核实: the verified facts and grounds; the recommendation is recomputed on them."""
 
-    investigated_on: date
+    investigated_on: PastDate
     facts: str = _TEXT
     loss_level: LossLevel
     grounds: Grounds = Field(default_factory=Grounds)
@@ -111,13 +112,13 @@ class CorrectionOrder(Strict):
     reason: str = Field(min_length=1, max_length=2000)
     items: list[str] = Field(min_length=1, max_length=50)
     requirements: str = Field(min_length=1, max_length=5000)
-    due_on: date | None = Field(default=None, description="default: decided_on + the policy's correction period")
+    due_on: BoundedDate | None = Field(default=None, description="default: decided_on + the policy's correction period")
 
 
 class DecisionCreate(Strict):
     outcome: DecisionOutcome
     mitigation_kind: MitigationKind | None = Field(default=None, description="required for mitigated (TOL-12)")
-    decided_on: date
+    decided_on: PastDate
     reasons: str | None = Field(
         default=None, max_length=5000, description="required when departing from the recommendation"
     )
@@ -131,7 +132,7 @@ class DecisionCreate(Strict):
 class NotificationCreate(Strict):
     """TOL-14: 应当于7日内告知相关单位及当事人."""
 
-    notified_on: date
+    notified_on: PastDate
     recipients: list[str] = Field(min_length=1, max_length=50)
 
 

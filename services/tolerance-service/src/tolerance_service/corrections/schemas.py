@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from enforcement_common.contracts import BoundedDate, PastDate
 from tolerance_service.applications.schemas import Deadline
 
 
@@ -18,14 +19,14 @@ class Strict(BaseModel):
 class ProgressCreate(Strict):
     """整改情况: a progress report."""
 
-    reported_on: date
+    reported_on: PastDate
     content: str = Field(min_length=1, max_length=5000)
 
 
 class CompletionCreate(Strict):
     """完成纠错整改, with the cause analysis (认真分析原因、深刻汲取教训)."""
 
-    completed_on: date
+    completed_on: PastDate
     cause_analysis: str = Field(min_length=1, max_length=5000)
     report: str = Field(min_length=1, max_length=5000, description="what was corrected and improved")
 
@@ -33,19 +34,19 @@ class CompletionCreate(Strict):
 class ExtensionRequestCreate(Strict):
     """因特殊情况难以在规定时间内完成的，可以申请适当延长整改期限 (TOL-17)."""
 
-    requested_due_on: date
+    requested_due_on: BoundedDate
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class ExtensionDecisionCreate(Strict):
     approved: bool
     reason: str = Field(min_length=1, max_length=2000)
-    decided_on: date
+    decided_on: PastDate
 
 
 class ProgressRead(BaseModel):
     id: uuid.UUID
-    reported_on: date
+    reported_on: PastDate
     content: str
     reported_by: str
 
@@ -54,7 +55,7 @@ class ExtensionRequestRead(BaseModel):
     id: uuid.UUID
     correction_id: uuid.UUID
     requested_on: date
-    requested_due_on: date
+    requested_due_on: BoundedDate
     reason: str
     status: Literal["pending", "approved", "refused"]
     due_on_before: date

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from enforcement_common.contracts import PastDate
 from tolerance_service.applications.schemas import Deadline
 from tolerance_service.rules import PetitionOutcome
 
@@ -28,7 +29,7 @@ class Reporter(Strict):
 class PetitionCreate(Strict):
     unit_id: uuid.UUID = Field(description="the unit of the officers concerned")
     officer_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
-    received_on: date
+    received_on: PastDate
     summary: str = Field(min_length=1, max_length=5000, description="what is reported (no reporter identity)")
     anonymous: bool = Field(description="anonymous: no reporter identity is accepted or stored anywhere")
     reporter: Reporter | None = Field(default=None, description="required for real-name, refused for anonymous")
@@ -49,14 +50,14 @@ class OutcomeCreate(Strict):
     outcome: PetitionOutcome = Field(
         description="unfounded 不属实, unproven 查无实据, tolerated 予以容错免责, founded 属实"
     )
-    concluded_on: date
+    concluded_on: PastDate
     findings: str = Field(min_length=1, max_length=5000)
 
 
 class FeedbackCreate(Strict):
     """TOL-19: 实名举报的，按规定向举报人反馈结果；匿名举报的，在一定范围内说明情况."""
 
-    given_on: date
+    given_on: PastDate
     content: str = Field(min_length=1, max_length=5000)
     scope: str | None = Field(
         default=None, max_length=500, description="anonymous petitions: the scope the explanation was given in"
@@ -65,7 +66,7 @@ class FeedbackCreate(Strict):
 
 class Consent(Strict):
     given: bool = Field(description="the officer's consent to the clarification")
-    given_on: date
+    given_on: PastDate
 
 
 class ClarificationCreate(Strict):
@@ -76,7 +77,7 @@ class ClarificationCreate(Strict):
     scope: str = Field(min_length=1, max_length=500, description="在一定范围: where it is made known")
     channel: str = Field(min_length=1, max_length=200, description="适当方式: meeting, notice, letter …")
     content: str = Field(min_length=1, max_length=5000)
-    issued_on: date
+    issued_on: PastDate
 
 
 class ClarificationRead(BaseModel):
@@ -104,7 +105,7 @@ class PetitionRead(BaseModel):
     reporter: ReporterRead | None = Field(
         description="real-name petitions, for legal_affairs and discipline only; otherwise null"
     )
-    received_on: date
+    received_on: PastDate
     summary: str
     status: Literal["received", "concluded"]
     outcome: PetitionOutcome | None
