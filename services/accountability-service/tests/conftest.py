@@ -45,7 +45,7 @@ class World:
 
     async def officer(self, key: str, staff_type: str = "established") -> uuid.UUID:
         officer = uuid.uuid4()
-        name = f"{self.short}{key}"
+        name = f"{self.short}{key}员"
         await deliver_to(
             self.app,
             OfficerRegistered(

@@ -73,7 +73,7 @@ class ActionRead(BaseModel):
 
 class RecordRead(BaseModel):
     id: uuid.UUID
-    seq: int
+    seq: int | None = Field(description="chain position: integrity readers only (INT-9: no gap tells of a record)")
     unit_id: uuid.UUID
     case_id: uuid.UUID
     occurred_at: datetime
@@ -88,8 +88,10 @@ class RecordRead(BaseModel):
     corrected_by_ids: list[uuid.UUID]
     recorded_at: datetime
     recorder: Recorder | None
-    prev_hash: str
-    hash: str
+    prev_hash: str | None = Field(
+        description="integrity readers only (legal_affairs, justice_bureau, discipline, auditor, admin)"
+    )
+    hash: str | None = Field(description="integrity readers only")
     actions: list[ActionRead]
     basis: list[str]
 

@@ -44,6 +44,8 @@ from enforcement_common.contracts.accountability import InterferenceRecorded
 CHAIN_LOCK = 730_104  # advisory lock key serialising appends to the register
 #: Who sees the recorder's identity (INT-9).
 RECORDER_READERS = frozenset({"legal_affairs", "discipline"})
+#: Who sees the chain fields (seq, prev_hash, hash): a neighbour's prev_hash would tell of a hidden record (INT-9).
+INTEGRITY_READERS = frozenset({"legal_affairs", "discipline", "justice_bureau", "auditor", "admin"})
 #: Who sees every record of their scope; an officer alone sees the records they made.
 OVERSIGHT_READERS = frozenset({"legal_affairs", "discipline", "justice_bureau", "unit_leader", "auditor", "admin"})
 
@@ -104,6 +106,7 @@ async def read(session: AsyncSession, caller: Caller, record: InterferenceRecord
             .order_by(InterferenceAction.created_at, InterferenceAction.id)
         )
     ).all()
+    integrity = caller.has_any(INTEGRITY_READERS)
     category = record.category
     for action in actions:
         if action.kind == "classification":
@@ -113,7 +116,7 @@ async def read(session: AsyncSession, caller: Caller, record: InterferenceRecord
     ).all()
     return RecordRead(
         id=record.id,
-        seq=record.seq,
+        seq=record.seq if integrity else None,
         unit_id=record.unit_id,
         case_id=record.case_id,
         occurred_at=record.occurred_at,
@@ -137,8 +140,8 @@ async def read(session: AsyncSession, caller: Caller, record: InterferenceRecord
             if caller.has_any(RECORDER_READERS)
             else None
         ),
-        prev_hash=record.prev_hash,
-        hash=record.hash,
+        prev_hash=record.prev_hash if integrity else None,
+        hash=record.hash if integrity else None,
         actions=[_action_read(a, caller) for a in actions],
         basis=["INT-3", "INT-9"] + (["INT-10"] if rules.is_interference(category) else ["INT-13"]),
     )
