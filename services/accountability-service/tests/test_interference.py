@@ -508,3 +508,12 @@ async def test_checkpoint_daily_job_signs_once_a_day(app, client, world) -> None
 async def test_int_3_verify_and_checkpoints_are_not_for_officers(client, world) -> None:
     for path in ("/api/v1/interference-records/verify", "/api/v1/interference-records/checkpoints"):
         assert (await client.get(path, headers=world.as_("officer", who="lead"))).status_code == 403
+
+
+async def test_int_3_concurrent_appends_keep_one_unforked_chain(client, world) -> None:
+    import asyncio
+
+    answers = await asyncio.gather(*(_record(client, world, content=f"并发{n}") for n in range(12)))
+    assert all(a.status_code == 201 for a in answers)
+    report = await _verify(client, world)
+    assert report["valid"] and report["count"] == 12

@@ -178,8 +178,9 @@ async def list_page(
 
 
 async def _append(session: AsyncSession, content: dict) -> InterferenceRecord:
-    """Append one record to the chain: writers take one advisory lock, so the chain never forks
-    and ``seq`` follows it."""
+    """Append one record to the chain: writers take one advisory lock (held to the commit), so the
+    chain never forks and ``seq`` follows it. The head is read by a statement *after* the lock's:
+    a statement's snapshot is taken when it starts, before a lock it waits for is granted."""
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     prev = await session.scalar(select(R.hash).order_by(R.seq.desc()).limit(1)) or chain.GENESIS
     record = R(**content, prev_hash=prev, hash=chain.record_hash(prev, content))
@@ -363,17 +364,19 @@ async def retaliation(session: AsyncSession, caller: Caller, record_id: uuid.UUI
 
 
 async def verify(
-    session: AsyncSession, count: int | None = None, head_hash: str | None = None, batch: int = 5000
+    session: AsyncSession, count: int | None = None, head_hash: str | None = None, batch: int = 10_000
 ) -> VerifyReport:
-    """Recompute the whole chain (and, given a checkpoint's count and head hash, prove the register extends it)."""
+    """Recompute the whole chain (and, given a checkpoint's count and head hash, prove the register
+    extends it). Plain rows in keyset batches: no ORM objects for a register of any size."""
     verifier = chain.ChainVerifier((count, head_hash) if count is not None and head_hash is not None else None)
+    columns = [R.__table__.c[name] for name in (*chain.HASHED_FIELDS, "prev_hash", "hash", "seq")]
     after = 0
     while True:
-        rows = (await session.scalars(select(R).where(R.seq > after).order_by(R.seq).limit(batch))).all()
+        rows = (await session.execute(select(*columns).where(R.seq > after).order_by(R.seq).limit(batch))).all()
         for row in rows:
-            verifier.feed(content_of(row), row.prev_hash, row.hash)
-            after = row.seq
-        session.expunge_all()
+            values = row._mapping
+            verifier.feed(values, values["prev_hash"], values["hash"])
+            after = values["seq"]
         if len(rows) < batch:
             break
     result = verifier.report()
