@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from accountability_service import errors
+from accountability_service.directory import case_in_scope, officer_in_scope
 from accountability_service.error_cases import rules
 from accountability_service.error_cases.schemas import (
     AppealCreate,
@@ -32,12 +33,12 @@ from accountability_service.error_cases.schemas import (
     Transfer,
 )
 from accountability_service.events import emit
-from accountability_service.models import Appeal, CaseView, ErrorCase, OfficerView, Respondent, ToleranceDecision
+from accountability_service.models import Appeal, ErrorCase, OfficerView, Respondent, ToleranceDecision
 from accountability_service.policy import ACCOUNTABILITY_POLICIES
 from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope, not_found
+from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope
 from enforcement_common.calendar import CalendarNotCovered, due_date, today
 from enforcement_common.contracts.accountability import (
     ErrorCaseDecided,
@@ -182,33 +183,47 @@ async def _transfer_due(session: AsyncSession, unit_id: uuid.UUID, received_on: 
     return due, policy.policy_id
 
 
+async def _accepted(
+    session: AsyncSession,
+    unit_id: uuid.UUID,
+    case_id: uuid.UUID,
+    source: str,
+    description: str,
+    received_on: date,
+    *,
+    opened_by: str,
+) -> dict:
+    """The columns of an error case just accepted, its transfer due date (ERR-10) included."""
+    due, policy_id = await _transfer_due(session, unit_id, received_on)
+    return {
+        "id": uuid.uuid4(),
+        "unit_id": unit_id,
+        "case_id": case_id,
+        "source": source,
+        "description": description,
+        "received_on": received_on,
+        "status": "accepted",
+        "opened_by": opened_by,
+        "transfer_due_on": due,
+        "policy_id": policy_id,
+        "referral": [],
+    }
+
+
 async def open_case(session: AsyncSession, caller: Caller, body: ErrorCaseCreate) -> ErrorCase:
     """Accept an error case from a source of ERR-5; only penalty and license cases (ERR-2)."""
     await ensure_in_scope(session, caller, body.unit_id, "unit")
-    case = await session.get(CaseView, body.case_id)
-    if case is None:
-        raise not_found("case")
-    await ensure_in_scope(session, caller, case.unit_id, "case")
+    case = await case_in_scope(session, caller, body.case_id)
     if not rules.in_scope(case.category):
         raise errors.OUTSIDE_SCOPE(
             f"A {case.category} case is outside the error-case accountability of ERR-2 (penalty and license only)."
         )
     if body.received_on > today():
         raise errors.INVALID_DATE("received_on is not in the future.")
-    due, policy_id = await _transfer_due(session, body.unit_id, body.received_on)
-    error_case = ErrorCase(
-        id=uuid.uuid4(),
-        unit_id=body.unit_id,
-        case_id=body.case_id,
-        source=body.source,
-        description=body.description,
-        received_on=body.received_on,
-        status="accepted",
-        opened_by=caller.sub,
-        transfer_due_on=due,
-        policy_id=policy_id,
-        referral=[],
+    values = await _accepted(
+        session, body.unit_id, body.case_id, body.source, body.description, body.received_on, opened_by=caller.sub
     )
+    error_case = ErrorCase(**values)
     session.add(error_case)
     await session.flush()
     await emit(session, _opened(error_case))
@@ -225,26 +240,19 @@ async def open_from_remedy(session: AsyncSession, d: CaseLegalRemedyRecorded) ->
     source = rules.automatic_source(d.kind, d.status, d.result)
     if source is None or not rules.in_scope(d.category):
         return
-    received_on = d.concluded_on or today()
-    due, policy_id = await _transfer_due(session, d.unit_id, received_on)
-    error_case_id = uuid.uuid4()
+    values = await _accepted(
+        session,
+        d.unit_id,
+        d.case_id,
+        source,
+        f"{d.kind} concluded {d.result} (ERR-5)",
+        d.concluded_on or today(),
+        opened_by="case.legal_remedy_recorded",
+    )
+    error_case_id = values["id"]
     inserted = await session.scalar(
         insert(ErrorCase)
-        .values(
-            id=error_case_id,
-            unit_id=d.unit_id,
-            case_id=d.case_id,
-            source=source,
-            description=f"{d.kind} concluded {d.result} (ERR-5)",
-            received_on=received_on,
-            status="accepted",
-            remedy_id=d.remedy_id,
-            opened_by="case.legal_remedy_recorded",
-            transfer_due_on=due,
-            policy_id=policy_id,
-            referral=[],
-            version=1,
-        )
+        .values(**values, remedy_id=d.remedy_id, version=1)
         .on_conflict_do_nothing(index_elements=[ErrorCase.remedy_id])
         .returning(ErrorCase.id)
     )
@@ -307,10 +315,7 @@ async def transfer(
 async def _officers_in_scope(session: AsyncSession, caller: Caller, officer_ids: list[uuid.UUID]) -> None:
     """Every officer named exists in the directory and is in the caller's scope (404 otherwise)."""
     for officer_id in dict.fromkeys(officer_ids):
-        officer = await session.get(OfficerView, officer_id)
-        if officer is None:
-            raise not_found("officer")
-        await ensure_in_scope(session, caller, officer.unit_id, "officer")
+        await officer_in_scope(session, caller, officer_id)
 
 
 async def appoint_team(

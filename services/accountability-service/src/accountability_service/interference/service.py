@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountability_service import errors
+from accountability_service.directory import case_in_scope, officer_in_scope
 from accountability_service.events import emit
 from accountability_service.interference import chain, rules
 from accountability_service.interference.schemas import (
@@ -34,10 +35,10 @@ from accountability_service.interference.schemas import (
     SpotCheck,
     VerifyReport,
 )
-from accountability_service.models import CaseView, Checkpoint, InterferenceAction, InterferenceRecord, OfficerView
+from accountability_service.models import Checkpoint, InterferenceAction, InterferenceRecord
 from enforcement_common.api.pagination import Page, PageParams, paginate
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, list_in_scope, not_found, scope_clause, visible_units
+from enforcement_common.auth.scope import list_in_scope, not_found, scope_clause, visible_units
 from enforcement_common.calendar import local_date, today
 from enforcement_common.contracts.accountability import InterferenceRecorded
 
@@ -191,10 +192,7 @@ async def _append(session: AsyncSession, content: dict) -> InterferenceRecord:
 
 async def record(session: AsyncSession, caller: Caller, body: RecordCreate) -> InterferenceRecord:
     """The handler records an intervention (INT-3): time, place, person, method, content."""
-    case = await session.get(CaseView, body.case_id)
-    if case is None:
-        raise not_found("case")
-    await ensure_in_scope(session, caller, case.unit_id, "case")
+    case = await case_in_scope(session, caller, body.case_id)
     if caller.officer_id is None or caller.officer_id not in {case.lead_handler_id, *case.handler_ids}:
         raise errors.NOT_A_HANDLER("Interventions in a case are recorded by its handlers.")
     if body.occurred_at > datetime.now(UTC):
@@ -206,10 +204,7 @@ async def record(session: AsyncSession, caller: Caller, body: RecordCreate) -> I
     given = body.intervener
     name, staff_type, position = given.name, given.staff_type, given.position
     if given.officer_id is not None:
-        officer = await session.get(OfficerView, given.officer_id)
-        if officer is None:
-            raise not_found("officer")
-        await ensure_in_scope(session, caller, officer.unit_id, "officer")
+        officer = await officer_in_scope(session, caller, given.officer_id)
         name, staff_type = officer.name, officer.staff_type or staff_type
         if staff_type is None:
             raise errors.INVALID_INTERVENER("Give the intervener's staff type (INT-2).")
@@ -347,10 +342,7 @@ async def retaliation(session: AsyncSession, caller: Caller, record_id: uuid.UUI
     """打击报复 against the recorder: its own finding, referred (INT-9, INT-11)."""
     record = await _visible(session, caller, record_id)
     if body.by_officer_id is not None:
-        officer = await session.get(OfficerView, body.by_officer_id)
-        if officer is None:
-            raise not_found("officer")
-        await ensure_in_scope(session, caller, officer.unit_id, "officer")
+        await officer_in_scope(session, caller, body.by_officer_id)
     details = {
         "description": body.description,
         "by_officer_id": str(body.by_officer_id) if body.by_officer_id else None,

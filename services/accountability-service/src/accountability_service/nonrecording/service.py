@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accountability_service import errors
+from accountability_service.directory import case_in_scope, officer_in_scope
 from accountability_service.events import emit
 from accountability_service.interference import rules
-from accountability_service.models import CaseView, InterferenceRecord, NonrecordingFinding, OfficerView
+from accountability_service.models import InterferenceRecord, NonrecordingFinding, OfficerView
 from accountability_service.nonrecording.schemas import FindingCreate, FindingRead
 from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, list_in_scope, not_found
+from enforcement_common.auth.scope import list_in_scope
 from enforcement_common.calendar import today
 from enforcement_common.contracts.accountability import NonrecordingFound
 
@@ -46,14 +47,6 @@ async def read(session: AsyncSession, finding: NonrecordingFinding) -> FindingRe
         explanation=explanation,
         basis=finding.basis,
     )
-
-
-async def _officer(session: AsyncSession, caller: Caller, officer_id: uuid.UUID) -> OfficerView:
-    officer = await session.get(OfficerView, officer_id)
-    if officer is None:
-        raise not_found("officer")
-    await ensure_in_scope(session, caller, officer.unit_id, "officer")
-    return officer
 
 
 async def _add(
@@ -108,16 +101,13 @@ async def _add(
 
 async def find(session: AsyncSession, caller: Caller, body: FindingCreate) -> NonrecordingFinding:
     """Record a non-recording finding (INT-12), and the instructing leader's own one."""
-    officer = await _officer(session, caller, body.officer_id)
-    case = await session.get(CaseView, body.case_id)
-    if case is None:
-        raise not_found("case")
-    await ensure_in_scope(session, caller, case.unit_id, "case")
+    officer = await officer_in_scope(session, caller, body.officer_id)
+    await case_in_scope(session, caller, body.case_id)
     if body.found_on > today():
         raise errors.INVALID_DATE("found_on is not in the future.")
     leader = None
     if body.instructed_by_leader_id is not None:
-        leader = await _officer(session, caller, body.instructed_by_leader_id)
+        leader = await officer_in_scope(session, caller, body.instructed_by_leader_id)
         if leader.officer_id == officer.officer_id:
             raise errors.INVALID_INTERVENER(
                 "The instructing leader is another person than the handler.", basis=["INT-12"]
