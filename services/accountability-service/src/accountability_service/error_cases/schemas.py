@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from enforcement_common.contracts import PastDate
 from enforcement_common.contracts.accountability import ErrorSource, Sanction
 
 Behaviour = Literal["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8", "L9", "L10", "L11"]
@@ -30,7 +31,7 @@ class ErrorCaseCreate(_Body):
     case_id: uuid.UUID
     unit_id: uuid.UUID = Field(description="the unit whose legal body handles it (its scope)")
     description: Text
-    received_on: date
+    received_on: PastDate
 
 
 class Deadline(BaseModel):
@@ -102,7 +103,7 @@ class ErrorCaseRead(BaseModel):
 class Transfer(_Body):
     """Out of jurisdiction: transferred to the competent body (ERR-10 (一))."""
 
-    transferred_on: date
+    transferred_on: PastDate
     to: Short
     reason: Text
 
@@ -112,7 +113,7 @@ class Investigation(_Body):
 
     member_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
     appointed_by: Short
-    appointed_on: date
+    appointed_on: PastDate
 
 
 class RespondentFindings(_Body):
@@ -139,8 +140,8 @@ class RespondentDetermination(_Body):
 class Determination(_Body):
     """The collective determination (集体讨论决定, ERR-10 (三)) with per-respondent handling and sanctions (ERR-11)."""
 
-    decided_on: date
-    collective_discussion_on: date
+    decided_on: PastDate
+    collective_discussion_on: PastDate
     is_error_case: bool
     respondents: list[RespondentDetermination] = Field(default=[], max_length=50)
     referral: list[Referral] = Field(default=[], max_length=2)
@@ -149,7 +150,7 @@ class Determination(_Body):
 class ReinvestigationOrder(_Body):
     """责令重新组织调查 by the organ, within one month of the determination (ERR-10 (三))."""
 
-    ordered_on: date
+    ordered_on: PastDate
     reason: Text
 
 
@@ -159,12 +160,12 @@ class AppealCreate(_Body):
     kind: Literal["statement", "appeal"]
     appeal_to: Literal["deciding_organ", "superior_organ", "justice_bureau", "discipline_inspection"]
     statement: Text
-    filed_on: date
+    filed_on: PastDate
 
 
 class AppealDecision(_Body):
     outcome: Literal["upheld", "changed", "revoked"]
-    decided_on: date
+    decided_on: PastDate
     reasons: Text
     handling: Handling | None = Field(default=None, description="the new handling when changed")
     sanctions: list[Sanction] | None = Field(default=None, description="the new sanctions when changed")

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from enforcement_common.contracts import PastDate
+
 Method = Literal["oral", "phone", "written", "in_person", "other"]
 Category = Literal["I1", "I2", "I3", "I4", "I5", "I6", "other", "legitimate_guidance", "inquiry"]
 StaffType = Literal["established", "contract", "retired", "former", "external"]
@@ -99,21 +101,21 @@ class RecordRead(BaseModel):
 class Classification(_Body):
     category: Category
     reasons: Text
-    classified_on: date
+    classified_on: PastDate
 
 
 class Report(_Body):
     """报告: to the legal department, or directly to 司法局 (INT-3)."""
 
     to: Literal["legal_department", "justice_bureau"]
-    reported_on: date
+    reported_on: PastDate
     note: Text | None = None
 
 
 class SpotCheck(_Body):
     """抽查 by the legal body (INT-4); a lead goes to the head, and may go to 司法局."""
 
-    checked_on: date
+    checked_on: PastDate
     result: Literal["confirmed", "unfounded", "lead"]
     note: Text
     transferred_to_justice_bureau: bool = False
@@ -123,14 +125,14 @@ class Referral(_Body):
     """移送: discipline to 纪检, crime to the judicial organs (INT-11)."""
 
     to: Literal["discipline", "judicial"]
-    referred_on: date
+    referred_on: PastDate
     reason: Text
 
 
 class Retaliation(_Body):
     """打击报复 against the recorder, recorded as its own finding and referred (INT-11)."""
 
-    found_on: date
+    found_on: PastDate
     description: Text
     by_officer_id: uuid.UUID | None = None
     referred_to: Literal["discipline", "judicial"] = "discipline"
@@ -140,7 +142,7 @@ class Circulation(_Body):
     """通报 after approval (INT-10)."""
 
     approved_by: Short
-    circulated_on: date
+    circulated_on: PastDate
 
 
 class VerifyReport(BaseModel):

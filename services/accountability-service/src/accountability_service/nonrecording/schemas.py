@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from enforcement_common.contracts import PastDate
+
 
 class FindingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -15,7 +17,7 @@ class FindingCreate(BaseModel):
     officer_id: uuid.UUID = Field(description="the handler who did not record (or not truthfully)")
     case_id: uuid.UUID
     kind: Literal["not_recorded", "untruthful"]
-    found_on: date
+    found_on: PastDate
     description: Annotated[str, Field(min_length=1, max_length=4000)]
     consequence: Literal["warning", "circulated_criticism"] | None = Field(
         default=None, description="for a first finding (default warning); from the second, discipline_referral"

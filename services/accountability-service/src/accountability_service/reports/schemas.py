@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from enforcement_common.contracts import PastDate
+
 Quarter = Annotated[str, Field(pattern=r"^(19|20)[0-9]{2}Q[1-4]$", examples=["2026Q4"])]
 
 
@@ -16,7 +18,7 @@ class ReportCreate(BaseModel):
 
     unit_id: uuid.UUID
     period: Quarter
-    submitted_on: date
+    submitted_on: PastDate
     zero_report: bool = Field(description="true: an explicit zero report (no record in the quarter)")
     report_to: Literal["legal_department", "justice_bureau"] = "legal_department"
 
