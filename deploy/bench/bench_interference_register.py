@@ -8,7 +8,9 @@ machine is noisy, so the figures that matter are the ratios to a baseline of the
      hash read, SHA-256 over the canonical content, the INSERT, the COMMIT — appends are serialised
      by design (one chain, never forked);
    - ``POST /interference-records`` through the app in process (ASGI): auth, scope, directory
-     look-ups, audit entry, idempotency, outbox event, response.
+     look-ups, audit entry, idempotency, outbox event, response;
+   - ``POST /error-cases`` the same way: a POST of the same service with no chain of its own (the
+     platform's audit chain serialises every mutating request of a service anyway).
 2. Verification time of a chain of 100 000 records (``GET /interference-records/verify`` logic,
    ``interference.service.verify``), the records written by COPY with their chain hashes; and the
    same with a checkpoint to prove.
@@ -148,6 +150,23 @@ async def main(total: int, concurrency: int, chain_size: int) -> dict:
                 )
                 assert answer.status_code == 201, answer.text
 
+            legal = mint_token(roles=["legal_affairs"], unit_id=str(unit), secret=SECRET, name="法制员")
+            other = {
+                "source": "complaint",
+                "case_id": str(case),
+                "unit_id": str(unit),
+                "description": "投诉",
+                "received_on": datetime.now(UTC).date().isoformat(),
+            }
+
+            async def api_other(i: int) -> None:
+                answer = await client.post(
+                    "/api/v1/error-cases",
+                    json=other,
+                    headers={"Authorization": f"Bearer {legal}", "Idempotency-Key": str(uuid.uuid4())},
+                )
+                assert answer.status_code == 201, answer.text
+
             # the bare rows are removed before the chain is built (they carry no valid chain)
             bare_rate = await timed(total, concurrency, bare)
             async with pool.acquire() as connection:
@@ -156,6 +175,7 @@ async def main(total: int, concurrency: int, chain_size: int) -> dict:
                 await connection.execute("ALTER TABLE interference_records ENABLE TRIGGER USER")
             register_rate = await timed(total, concurrency, register)
             api_rate = await timed(max(total // 4, 50), concurrency, api)
+            other_rate = await timed(max(total // 4, 50), concurrency, api_other)
             await client.aclose()
 
             # 2. a chain of chain_size records: computed here, written by COPY, then verified.
@@ -189,6 +209,8 @@ async def main(total: int, concurrency: int, chain_size: int) -> dict:
             "register_vs_bare": round(register_rate / bare_rate, 3),
             "api_post_per_s": round(api_rate, 1),
             "api_vs_bare": round(api_rate / bare_rate, 3),
+            "api_post_error_case_per_s": round(other_rate, 1),
+            "api_record_vs_api_error_case": round(api_rate / other_rate, 3),
             "chain_records": chain_size,
             "verify_seconds": round(verify_seconds, 2),
             "verify_records_per_s": round(chain_size / verify_seconds),

@@ -39,7 +39,7 @@ async def record_interference(
     """Record an intervention (记录干预插手): time, place, person, method, content (INT-3)."""
     item = await service.record(session, caller, body)
     response.headers["Location"] = f"/api/v1/interference-records/{item.id}"
-    return await service.read(session, caller, item)
+    return await service.read(session, caller, item, new=True)
 
 
 @router.get("/interference-records", response_model=Page[RecordRead])

@@ -99,22 +99,32 @@ def _action_read(action: InterferenceAction, caller: Caller) -> ActionRead:
     )
 
 
-async def read(session: AsyncSession, caller: Caller, record: InterferenceRecord) -> RecordRead:
+async def read(session: AsyncSession, caller: Caller, record: InterferenceRecord, *, new: bool = False) -> RecordRead:
+    """The record as the caller may see it; ``new``: just appended (no action nor correction yet,
+    nothing to read while the chain's lock is held)."""
     actions = (
-        await session.scalars(
-            select(InterferenceAction)
-            .where(InterferenceAction.record_id == record.id)
-            .order_by(InterferenceAction.created_at, InterferenceAction.id)
-        )
-    ).all()
+        []
+        if new
+        else (
+            await session.scalars(
+                select(InterferenceAction)
+                .where(InterferenceAction.record_id == record.id)
+                .order_by(InterferenceAction.created_at, InterferenceAction.id)
+            )
+        ).all()
+    )
     integrity = caller.has_any(INTEGRITY_READERS)
     category = record.category
     for action in actions:
         if action.kind == "classification":
             category = action.details["category"]
     corrected_by = (
-        await session.scalars(select(R.id).where(R.corrects_id == record.id, readable(caller)).order_by(R.seq))
-    ).all()
+        []
+        if new
+        else (
+            await session.scalars(select(R.id).where(R.corrects_id == record.id, readable(caller)).order_by(R.seq))
+        ).all()
+    )
     return RecordRead(
         id=record.id,
         seq=record.seq if integrity else None,
@@ -236,20 +246,20 @@ async def record(session: AsyncSession, caller: Caller, body: RecordCreate) -> I
         "recorder_name": caller.name,
         "recorded_at": datetime.now(UTC),
     }
-    record = await _append(session, content)
-    # INT-9: the event carries neither the intervener nor the recorder.
+    # INT-9: the event carries neither the intervener nor the recorder. Written before the append:
+    # the chain's lock is held to the commit, so as little as possible comes after it.
     await emit(
         session,
         InterferenceRecorded(
-            record_id=record.id,
-            case_id=record.case_id,
-            unit_id=record.unit_id,
-            occurred_at=record.occurred_at,
-            method=record.method,
-            category=record.category,
+            record_id=content["id"],
+            case_id=case.case_id,
+            unit_id=case.unit_id,
+            occurred_at=body.occurred_at,
+            method=body.method,
+            category=body.category,
         ),
     )
-    return record
+    return await _append(session, content)
 
 
 # --- afterwards (INT-3, INT-4, INT-10, INT-11, INT-13) --------------------------------------------------
