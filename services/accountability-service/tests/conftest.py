@@ -238,6 +238,8 @@ async def seed_sibling_townships(kit: ServiceTestKit, app, client: httpx.AsyncCl
             headers=world.as_("officer", who="lead"),
         )
         assert appeal.status_code == 201, appeal.text
+        # TOL-15 after the determination: the lead's sanction withdrawn (replayed by the inherited checks)
+        await deliver_to(app, world.tolerance("penalty", ["lead"], "exempted"))
         record = await client.post(
             "/api/v1/interference-records",
             json={

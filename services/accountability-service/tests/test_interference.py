@@ -189,6 +189,18 @@ async def test_int_9_the_intervener_never_sees_the_record_nor_its_recorder(app, 
         )
         if event["event_type"] == "accountability.interference_recorded":
             assert str(world.officers["lead"]) not in body and world.names["lead"] not in body
+    # every GET of the OpenAPI document, each path parameter given the hidden record's id (or the
+    # case's, the unit's): none answers with the record, its hash, or its recorder
+    ids = {"record_id": record["id"], "case_id": str(world.cases["penalty"].case_id), "unit_id": str(world.unit)}
+    for path, item in app.openapi()["paths"].items():
+        if "get" not in item or not path.startswith("/api/v1"):
+            continue
+        concrete = path
+        for name, value in ids.items():
+            concrete = concrete.replace("{" + name + "}", value)
+        if "{" in concrete:
+            concrete = concrete.split("{")[0] + str(uuid.uuid4()) + concrete.split("}", 1)[1]
+        clean(await client.get(concrete, headers=intervener, params={"limit": 500}))
     # an officer without an oversight role sees only the records they made
     colleague = await client.get("/api/v1/interference-records", headers=world.as_("officer", who="co"))
     assert colleague.json()["items"] == []
