@@ -179,6 +179,10 @@ async def test_int_9_the_intervener_never_sees_the_record_nor_its_recorder(app, 
     # audit entries: the audit log is the auditor's only
     audit = await client.get("/api/v1/audit", headers=intervener)
     assert audit.status_code == 403
+    # …and even an auditor finds there that the register was written to, never by whom
+    entries = (await client.get("/api/v1/audit", headers=world.as_("auditor"), params={"limit": 500})).json()["items"]
+    register = [e for e in entries if e["path"].startswith("/api/v1/interference-records")]
+    assert register and all(e["actor"] == "withheld" and e["actor_name"] is None for e in register)
     # events: neither the intervener nor the recorder
     for event in await outbox_events(app):
         body = str(event["payload"])

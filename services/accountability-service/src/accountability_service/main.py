@@ -53,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policies=ACCOUNTABILITY_POLICIES,
     )
     app.state.checkpoint_signer = Signer.from_hex(settings.checkpoint_signing_key.get_secret_value())
+    # INT-9: the audit log does not name who wrote to the register (the recorder is in the record,
+    # readable by legal_affairs and discipline only).
+    app.state.audit_actor_withheld = ("/api/v1/interference-records",)
     return app
 
 
