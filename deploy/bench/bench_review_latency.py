@@ -138,7 +138,10 @@ async def main(closures: int, rate: float) -> dict:
                 ).json()
                 for action, body in (
                     ("investigation", {}),
-                    ("decision", {"decision_type": "罚款", "decided_on": on, "legal_basis": "x"}),
+                    (
+                        "decision",
+                        {"decision_type": "警告", "penalty_kinds": ["warning"], "decided_on": on, "legal_basis": "x"},
+                    ),
                     ("service", {"served_on": on, "method": "direct"}),
                 ):
                     await cases.post(f"/api/v1/cases/{case['id']}/{action}", json=body, headers=actor)
