@@ -324,3 +324,82 @@ async def test_an_unknown_unit_is_a_404_even_for_a_county_wide_caller(client, de
         headers=auth("admin"),
     )
     assert r.status_code == 404 and r.json()["code"] == "resource.not_found"
+
+
+async def test_tol_15_rev_12_a_sanction_withdrawn_and_a_review_voided_are_no_longer_counted(
+    client, deliver, app, world
+):
+    import uuid
+
+    from enforcement_common.contracts.accountability import SanctionImposed, SanctionWithdrawn
+    from enforcement_common.contracts.review import ReviewCompleted, ReviewObligationCreated, ReviewVoided
+
+    county, a, _ = await _county_with_two_townships(deliver, world)
+    x = world.officer(a.unit_id, "甲")
+    await deliver(x)
+    case = world.case(a.unit_id, x.officer_id, filed_on=JAN)
+    await deliver(case)
+    error_case = uuid.uuid4()
+    imposed = SanctionImposed(
+        error_case_id=error_case,
+        officer_id=x.officer_id,
+        unit_id=a.unit_id,
+        sanctions=["circulated_criticism", "written_self_criticism"],
+        effective_on=JAN,
+    )
+    await deliver(imposed)
+    obligation = ReviewObligationCreated(
+        obligation_id=uuid.uuid4(),
+        case_id=case.case_id,
+        unit_id=a.unit_id,
+        lead_handler_id=x.officer_id,
+        basis=["REV-5"],
+        closed_on=JAN,
+        due_on=date(Y, 2, 9),
+    )
+    review = ReviewCompleted(
+        review_id=uuid.uuid4(),
+        case_id=case.case_id,
+        unit_id=a.unit_id,
+        kind="self",
+        grade="unqualified",
+        score=40,
+        lead_handler_id=x.officer_id,
+        handler_ids=[x.officer_id],
+    )
+    await deliver(obligation)
+    await deliver(review)
+    params = {"unit_id": str(county.unit_id), "from": "2020-01-01", "to": "2030-12-31"}
+    reader = auth("justice_bureau", unit=county.unit_id)
+    before = (await client.get("/api/v1/stats/accountability", params=params, headers=reader)).json()
+    assert before["sanctions_by_kind"]["circulated_criticism"] == 1
+    reviews = (await client.get("/api/v1/stats/reviews", params=params, headers=reader)).json()
+    assert reviews["reviews_by_grade"]["unqualified"] == 1 and reviews["self_reviewed"] == 1
+    withdrawn = SanctionWithdrawn(
+        error_case_id=error_case,
+        officer_id=x.officer_id,
+        unit_id=a.unit_id,
+        sanctions=["circulated_criticism"],
+        reason="容错免责（TOL-15）",
+        basis=["TOL-15"],
+        effective_on=date(Y, 3, 1),
+    )
+    voided = ReviewVoided(
+        review_id=review.review_id,
+        case_id=case.case_id,
+        unit_id=a.unit_id,
+        kind="self",
+        grade="unqualified",
+        lead_handler_id=x.officer_id,
+        reason="行政诉讼",
+        remedy_id=uuid.uuid4(),
+        remedy_filed_on=JAN,
+        basis=["REV-12"],
+    )
+    await assert_handler_idempotent_on_state(app, withdrawn)
+    await assert_handler_idempotent_on_state(app, voided)
+    after = (await client.get("/api/v1/stats/accountability", params=params, headers=reader)).json()
+    assert after["sanctions_by_kind"]["circulated_criticism"] == 0
+    assert after["sanctions_by_kind"]["written_self_criticism"] == 1
+    reviews = (await client.get("/api/v1/stats/reviews", params=params, headers=reader)).json()
+    assert reviews["reviews_by_grade"]["unqualified"] == 0 and reviews["self_reviewed"] == 0

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -211,6 +212,8 @@ class StatReview(Base):
     grade: Mapped[str] = mapped_column(Text)
     score: Mapped[int] = mapped_column(Integer)
     completed_on: Mapped[date] = mapped_column(Date)
+    #: review.voided (REV-12): the file was under reconsideration or litigation; not counted.
+    voided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StatToleranceDecision(Base):
@@ -252,7 +255,7 @@ class StatRespondent(Base):
 
 
 class StatSanction(Base):
-    """A sanction imposed (ERR-11)."""
+    """Sanctions imposed (ERR-11) or withdrawn, one row per event."""
 
     __tablename__ = "stat_sanctions"
     gen: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -262,6 +265,8 @@ class StatSanction(Base):
     unit_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     sanctions: Mapped[list[str]] = mapped_column(ARRAY(Text))
     effective_on: Mapped[date] = mapped_column(Date)
+    #: accountability.sanction_withdrawn (TOL-15 granted later, or an appeal — ERR-12).
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # --- reports ---------------------------------------------------------------------------

@@ -27,7 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_common.calendar import local_date
 from enforcement_common.contracts import EventData, event_model_for
-from enforcement_common.contracts.accountability import ErrorCaseDecided, ErrorCaseOpened, SanctionImposed
+from enforcement_common.contracts.accountability import (
+    ErrorCaseDecided,
+    ErrorCaseOpened,
+    SanctionImposed,
+    SanctionWithdrawn,
+)
 from enforcement_common.contracts.case import (
     CaseClosed,
     CaseDecided,
@@ -45,6 +50,7 @@ from enforcement_common.contracts.review import (
     ReviewObligationCreated,
     ReviewObligationExcluded,
     ReviewObligationOverdue,
+    ReviewVoided,
 )
 from enforcement_common.contracts.tolerance import ToleranceDecided
 from enforcement_common.directory import DIRECTORY_EVENTS
@@ -365,6 +371,26 @@ async def _review(session: AsyncSession, gen: int, fold: Fold) -> None:
     )
 
 
+async def _review_voided(session: AsyncSession, gen: int, fold: Fold) -> None:
+    """REV-12: a review voided stays known but is no longer counted."""
+    d: ReviewVoided = fold.data  # type: ignore[assignment]
+    await session.execute(
+        insert(StatReview)
+        .values(
+            gen=gen,
+            review_id=d.review_id,
+            case_id=d.case_id,
+            unit_id=d.unit_id,
+            kind=d.kind,
+            grade=d.grade,
+            score=0,
+            completed_on=fold.day,
+            voided=True,
+        )
+        .on_conflict_do_update(index_elements=[StatReview.gen, StatReview.review_id], set_={"voided": True})
+    )
+
+
 # --- tolerance (TOL-14, TOL-15) and accountability (ERR-5, ERR-11) ------------------------------
 
 
@@ -423,6 +449,7 @@ async def _error_case_decided(session: AsyncSession, gen: int, fold: Fold) -> No
 
 
 async def _sanction_imposed(session: AsyncSession, gen: int, fold: Fold) -> None:
+    """ERR-11 sanctions imposed, or (``accountability.sanction_withdrawn``) withdrawn — TOL-15, ERR-12."""
     d: SanctionImposed = fold.data  # type: ignore[assignment]
     await session.execute(
         insert(StatSanction)
@@ -434,6 +461,7 @@ async def _sanction_imposed(session: AsyncSession, gen: int, fold: Fold) -> None
             unit_id=d.unit_id,
             sanctions=sorted(d.sanctions),
             effective_on=d.effective_on,
+            withdrawn=isinstance(d, SanctionWithdrawn),
         )
         .on_conflict_do_nothing()
     )
@@ -459,6 +487,8 @@ FOLDS: dict[type[EventData], FoldFn] = {
     ErrorCaseOpened: _error_case_opened,
     ErrorCaseDecided: _error_case_decided,
     SanctionImposed: _sanction_imposed,
+    SanctionWithdrawn: _sanction_imposed,
+    ReviewVoided: _review_voided,
 }
 _BY_TYPE = {model.type: fold for model, fold in FOLDS.items()}
 TOPICS = sorted({model.topic for model in FOLDS})

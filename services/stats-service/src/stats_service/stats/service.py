@@ -344,6 +344,7 @@ async def review_figures(session: AsyncSession, gen: int, unit_id: uuid.UUID, st
                 select(StatReview.case_id).where(
                     StatReview.gen == gen,
                     StatReview.kind == "self",
+                    StatReview.voided.is_(False),
                     StatReview.case_id.in_([o.case_id for o in obligations]),
                 )
             )
@@ -351,7 +352,11 @@ async def review_figures(session: AsyncSession, gen: int, unit_id: uuid.UUID, st
     )
     counted = [o for o in obligations if not o.excluded]  # REV-12: excluded files are not reviewed
     reviewed = sum(o.case_id in self_reviewed_cases for o in counted)
-    reviews = await _of_units_in_period(session, StatReview, gen, units, StatReview.completed_on, start, end)
+    reviews = [
+        r
+        for r in await _of_units_in_period(session, StatReview, gen, units, StatReview.completed_on, start, end)
+        if not r.voided  # REV-12
+    ]
     return {
         "unit_id": unit_id,
         "from": start,
@@ -417,7 +422,21 @@ async def accountability_figures(session: AsyncSession, gen: int, unit_id: uuid.
     case_of = {c.error_case_id: c.case_id for c in errors_found}
     tolerated = [r for r in respondents if r.tolerated or (case_of[r.error_case_id], r.officer_id) in relieved]
     sanctions = await _of_units_in_period(session, StatSanction, gen, units, StatSanction.effective_on, start, end)
-    by_kind = Counter(s for row in sanctions for s in row.sanctions)
+    # a sanction withdrawn (TOL-15 granted later, an appeal — ERR-12) is not a sanction, whenever withdrawn
+    withdrawn = {
+        (row.error_case_id, row.officer_id, kind)
+        for row in await session.scalars(
+            select(StatSanction).where(StatSanction.gen == gen, StatSanction.withdrawn.is_(True))
+        )
+        for kind in row.sanctions
+    }
+    by_kind = Counter(
+        kind
+        for row in sanctions
+        if not row.withdrawn
+        for kind in row.sanctions
+        if (row.error_case_id, row.officer_id, kind) not in withdrawn
+    )
     return {
         "unit_id": unit_id,
         "from": start,
