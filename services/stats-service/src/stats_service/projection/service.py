@@ -164,44 +164,48 @@ async def _change_case(session: AsyncSession, gen: int, case_id: uuid.UUID, chan
         pending[counter] = pending.get(counter, Decimal(0)) + change
 
 
+#: One statement whatever the number of changes (arrays, not a VALUES list compiled per call).
+_ADD_COUNTERS = text(
+    """
+    INSERT INTO stat_counters AS c (gen, unit_id, day, category, measure, value)
+    SELECT * FROM unnest(
+        CAST(:gens AS integer[]), CAST(:units AS uuid[]), CAST(:days AS date[]),
+        CAST(:categories AS text[]), CAST(:measures AS text[]), CAST(:values AS numeric[])
+    )
+    ON CONFLICT (gen, unit_id, day, category, measure) DO UPDATE SET value = c.value + excluded.value
+    RETURNING c.gen, c.unit_id, c.day, c.category, c.measure, c.value
+    """
+)
+
+
 async def flush_counters(session: AsyncSession) -> None:
     """Write the counter changes gathered in the session: one upsert adding each delta, then the
     rows back at zero deleted (a replay and the live projection then hold the same rows)."""
     pending: dict = session.info.pop("counter_deltas", {})
     changes = [(key, value) for key, value in sorted(pending.items(), key=str) if value]
-    for chunk in range(0, len(changes), 1000):
-        part = changes[chunk : chunk + 1000]
-        stmt = insert(StatCounter).values(
-            [{"gen": g, "unit_id": u, "day": d, "category": c, "measure": m, "value": v} for (g, u, d, c, m), v in part]
-        )
-        written = await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[
-                    StatCounter.gen,
-                    StatCounter.unit_id,
-                    StatCounter.day,
-                    StatCounter.category,
-                    StatCounter.measure,
-                ],
-                set_={"value": StatCounter.value + stmt.excluded.value},
-            ).returning(
-                StatCounter.gen,
-                StatCounter.unit_id,
-                StatCounter.day,
-                StatCounter.category,
-                StatCounter.measure,
-                StatCounter.value,
+    if not changes:
+        return
+    columns = list(zip(*(key for key, _ in changes), strict=True))
+    written = await session.execute(
+        _ADD_COUNTERS,
+        {
+            "gens": list(columns[0]),
+            "units": list(columns[1]),
+            "days": list(columns[2]),
+            "categories": list(columns[3]),
+            "measures": list(columns[4]),
+            "values": [value for _, value in changes],
+        },
+    )
+    zero = [tuple(row[:5]) for row in written if row.value == 0]
+    if zero:
+        await session.execute(
+            delete(StatCounter).where(
+                tuple_(
+                    StatCounter.gen, StatCounter.unit_id, StatCounter.day, StatCounter.category, StatCounter.measure
+                ).in_(zero)
             )
         )
-        zero = [tuple(row[:5]) for row in written if row.value == 0]
-        if zero:
-            await session.execute(
-                delete(StatCounter).where(
-                    tuple_(
-                        StatCounter.gen, StatCounter.unit_id, StatCounter.day, StatCounter.category, StatCounter.measure
-                    ).in_(zero)
-                )
-            )
 
 
 async def _case_filed(session: AsyncSession, gen: int, fold: Fold) -> None:
