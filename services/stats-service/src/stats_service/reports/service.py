@@ -15,7 +15,7 @@ from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.api.tables import unit_tree
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope, not_found
-from enforcement_common.calendar import today
+from enforcement_common.calendar import local_date, today
 from enforcement_common.contracts.stats import StatsReportSubmitted
 from enforcement_common.events import Envelope
 from enforcement_common.policies import resolve
@@ -152,7 +152,7 @@ async def submit(
     if report.submitted_on is not None:
         raise errors.REPORT_ALREADY_SUBMITTED("The report was submitted already; freeze a new one to correct it.")
     submitted_on = body.submitted_on or today()
-    if submitted_on > today() or submitted_on < report.created_at.date():
+    if submitted_on > today() or submitted_on < local_date(report.created_at):
         raise errors.REPORT_INVALID_DATE("The submission date is in the future or before the report was frozen.")
     report.submitted_on = submitted_on
     report.submitted_at = datetime.now(UTC)
