@@ -75,7 +75,9 @@ async def running_service(service: str, **env: str) -> AsyncIterator[RunningServ
     name, url = await create_scratch_database()
     process = None
     try:
-        await asyncio.to_thread(upgrade, service.replace("-", "_"), url.replace("postgresql://", "postgresql+asyncpg://"))
+        await asyncio.to_thread(
+            upgrade, service.replace("-", "_"), url.replace("postgresql://", "postgresql+asyncpg://")
+        )
         port = free_port()
         environment = {
             **os.environ,

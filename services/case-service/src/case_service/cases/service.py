@@ -22,13 +22,11 @@ from case_service.cases.schemas import (
     CaseCreate,
     CaseRead,
     Closure,
-    Deadline,
     Decision,
     Execution,
     Hearing,
     InvestigationStart,
     LegalReview,
-    Party,
     RemedyCreate,
     RemedyRead,
     RemedyUpdate,
@@ -76,7 +74,7 @@ async def read(session: AsyncSession, case: Case, caller: Caller | None) -> Case
 
 
 async def read_many(session: AsyncSession, cases: Sequence[Case], caller: Caller | None) -> list[CaseRead]:
-    """Cases as the API shows them; the deadlines of all of them in one query."""
+    """Cases as the API shows them; the deadlines of all of them in one query (never one per case)."""
     deadlines: dict[uuid.UUID, list[CaseDeadline]] = {case.id: [] for case in cases}
     if cases:
         rows = await session.scalars(
@@ -88,32 +86,48 @@ async def read_many(session: AsyncSession, cases: Sequence[Case], caller: Caller
             deadlines[deadline.case_id].append(deadline)
     now = today()
     sees_id_numbers = bool(caller and caller.roles & ID_NUMBER_ROLES)
-    return [_case_read(case, deadlines[case.id], now, sees_id_numbers) for case in cases]
+    actions: dict[tuple[str, str], list[str]] = {}  # a page has few (status, category) pairs
+    return [_case_read(case, deadlines[case.id], now, sees_id_numbers, actions) for case in cases]
 
 
-def _case_read(case: Case, deadlines: list[CaseDeadline], now: date, sees_id_numbers: bool) -> CaseRead:
-    party = Party.model_validate(case.party)
+#: The fields of CaseRead that are the case's own columns as stored (the others are derived).
+_STORED_FIELDS = tuple(
+    field for field in CaseRead.model_fields if hasattr(Case, field) and field not in {"party", "deadlines"}
+)
+
+
+def _case_read(
+    case: Case,
+    deadlines: list[CaseDeadline],
+    now: date,
+    sees_id_numbers: bool,
+    actions: dict[tuple[str, str], list[str]],
+) -> CaseRead:
+    # One validation of plain values (pydantic's core validates the nested party and deadlines):
+    # a page of 50 cases is built in one pass per case, not model by model.
+    party = dict(case.party)
     if not sees_id_numbers:
-        party = party.model_copy(update={"id_number": mask_id_number(party.id_number)})
-    return CaseRead(
-        **{
-            field: getattr(case, field)
-            for field in CaseRead.model_fields
-            if hasattr(case, field) and field not in {"party", "deadlines", "allowed_actions"}
-        },
-        party=party,
-        allowed_actions=rules.allowed_actions(case.status, case.category),
-        deadlines=[
-            Deadline(
-                kind=d.kind,
-                due_on=d.due_on,
-                met_on=d.met_on,
-                basis=d.basis,
-                policy_id=d.policy_id,
-                status=rules.deadline_status(d.due_on, d.met_on, now, case.status),
-            )
-            for d in deadlines
-        ],
+        party["id_number"] = mask_id_number(party.get("id_number"))
+    key = (case.status, case.category)
+    if key not in actions:
+        actions[key] = rules.allowed_actions(case.status, case.category)
+    return CaseRead.model_validate(
+        {
+            **{field: getattr(case, field) for field in _STORED_FIELDS},
+            "party": party,
+            "allowed_actions": actions[key],
+            "deadlines": [
+                {
+                    "kind": d.kind,
+                    "due_on": d.due_on,
+                    "met_on": d.met_on,
+                    "basis": d.basis,
+                    "policy_id": d.policy_id,
+                    "status": rules.deadline_status(d.due_on, d.met_on, now, case.status),
+                }
+                for d in deadlines
+            ],
+        }
     )
 
 
