@@ -116,10 +116,15 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
                         visible_at.setdefault(row[0], seen)
                     await asyncio.sleep(poll_ms / 1000)
 
-            connections = [await KeepAliveConnection.open(case_service.url) for _ in range(in_flight)]
             idle: asyncio.Queue[KeepAliveConnection] = asyncio.Queue()
-            for connection in connections:
-                idle.put_nowait(connection)
+
+            async def connect() -> None:
+                """Fresh connections for a phase (the server closes keep-alive connections left idle)."""
+                while not idle.empty():
+                    idle.get_nowait().close()
+                for _ in range(in_flight):
+                    idle.put_nowait(await KeepAliveConnection.open(case_service.url))
+
             sent_at: dict[str, float] = {}
 
             async def close(case_id: str) -> None:
@@ -140,6 +145,7 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
             watcher = asyncio.create_task(watch())
             # 1. Capacity: `in_flight` closures at a time, as fast as they are answered.
             batch, rest = prepared[:capacity_closures], prepared[capacity_closures:]
+            await connect()
             began = time.perf_counter()
             queue = iter(batch)
 
@@ -155,6 +161,7 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
             # 2. Latency at `load` × capacity, open loop (in_flight connections bound the
             # concurrency; the rate is below the capacity, so they are never all busy).
             rate = capacity * load
+            await connect()
             tasks = []
             began = time.perf_counter()
             for n, case_id in enumerate(rest):
@@ -164,8 +171,8 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
             await all_visible(rest)
             watching.clear()
             await watcher
-            for connection in connections:
-                connection.close()
+            while not idle.empty():
+                idle.get_nowait().close()
         finally:
             await review_db.close()
     latencies = [(visible_at[c] - sent_at[c]) * 1000 for c in rest]
