@@ -111,7 +111,7 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
                 """First time each obligation is seen committed (every ``poll_ms``)."""
                 while watching.is_set():
                     rows = await review_db.fetch("SELECT case_id::text FROM obligations")
-                    seen = time.perf_counter()
+                    seen = time.time()
                     for row in rows:
                         visible_at.setdefault(row[0], seen)
                     await asyncio.sleep(poll_ms / 1000)
@@ -129,7 +129,7 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
 
             async def close(case_id: str) -> None:
                 request = encode_post(f"/api/v1/cases/{case_id}/closure", {"closed_on": on}, actor)
-                sent_at[case_id] = time.perf_counter()  # waiting for a free connection counts too
+                sent_at[case_id] = time.time()  # waiting for a free connection counts too
                 connection = await idle.get()
                 try:
                     status, body = await connection.request(request)
@@ -146,7 +146,7 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
             # 1. Capacity: `in_flight` closures at a time, as fast as they are answered.
             batch, rest = prepared[:capacity_closures], prepared[capacity_closures:]
             await connect()
-            began = time.perf_counter()
+            began = time.time()
             queue = iter(batch)
 
             async def worker() -> None:
@@ -154,7 +154,7 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
                     await close(case_id)
 
             await asyncio.gather(*(worker() for _ in range(in_flight)))
-            answered = time.perf_counter() - began
+            answered = time.time() - began
             await all_visible(batch)
             capacity = len(batch) / (max(visible_at[c] for c in batch) - began)
 
@@ -163,19 +163,47 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
             rate = capacity * load
             await connect()
             tasks = []
-            began = time.perf_counter()
+            began = time.time()
             for n, case_id in enumerate(rest):
                 tasks.append(asyncio.create_task(close(case_id)))
-                await asyncio.sleep(max(0.0, began + (n + 1) / rate - time.perf_counter()))
+                await asyncio.sleep(max(0.0, began + (n + 1) / rate - time.time()))
             await asyncio.gather(*tasks)
             await all_visible(rest)
             watching.clear()
             await watcher
             while not idle.empty():
                 idle.get_nowait().close()
+            # Where the time goes, per closure of phase 2: the closure's outbox row written
+            # (its transaction's start), picked up by the relay (the relay's transaction's
+            # start), the event's inbox row in review-service (the consumer's transaction's start).
+            case_db = await asyncpg.connect(case_service.database_url)
+            try:
+                outbox = {
+                    row["key"]: row
+                    for row in await case_db.fetch(
+                        "SELECT key, event_id, extract(epoch FROM created_at)::float8 AS created, "
+                        "extract(epoch FROM published_at)::float8 AS published FROM outbox "
+                        "WHERE event_type = 'case.closed'"
+                    )
+                }
+            finally:
+                await case_db.close()
+            inbox = {
+                row["event_id"]: row["processed"]
+                for row in await review_db.fetch(
+                    "SELECT event_id, extract(epoch FROM processed_at)::float8 AS processed FROM inbox "
+                    "WHERE event_type = 'case.closed'"
+                )
+            }
         finally:
             await review_db.close()
     latencies = [(visible_at[c] - sent_at[c]) * 1000 for c in rest]
+    stages = {
+        "call_to_outbox_row": [outbox[c]["created"] - sent_at[c] for c in rest],
+        "outbox_row_to_relay": [outbox[c]["published"] - outbox[c]["created"] for c in rest],
+        "relay_to_consumer": [inbox[outbox[c]["event_id"]] - outbox[c]["published"] for c in rest],
+        "consumer_to_visible": [visible_at[c] - inbox[outbox[c]["event_id"]] for c in rest],
+    }
     return {
         "capacity_closures": len(batch),
         "capacity_per_second": round(capacity, 1),
@@ -185,6 +213,10 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
         "closures": len(rest),
         "poll_ms": poll_ms,
         **percentiles(latencies),
+        "stages_p50_p99_ms": {
+            name: [percentiles([v * 1000 for v in values])[q] for q in ("p50_ms", "p99_ms")]
+            for name, values in stages.items()
+        },
     }
 
 

@@ -50,6 +50,7 @@ from enforcement_common.topics import dead_letter_topic
 log = structlog.get_logger(__name__)
 
 E = TypeVar("E", bound=EventData)
+T = TypeVar("T")
 
 
 class PermanentError(Exception):
@@ -285,6 +286,13 @@ class ConsumerRunner:
 
     async def _handle_partition(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
         assert self._consumer is not None
+        # Records fetched together are applied in one transaction, one commit for all of them
+        # (under load, a commit per event is what limits a consumer); when that is not possible
+        # (see _apply_together), each is applied on its own below, with its retries and dead letter.
+        if len(records) > 1 and not self._stopping.is_set() and partition in self._consumer.assignment():
+            if await self._run_with_keepalive(self._apply_together(partition, records)):
+                await self._commit([partition])
+                return
         for record in records:
             if self._stopping.is_set() or partition not in self._consumer.assignment():
                 return  # revoked meanwhile: the new owner resumes from the committed offset
@@ -296,7 +304,7 @@ class ConsumerRunner:
         # Part of the in-flight work: a revocation waiting for it commits this offset too.
         self._processed[partition] = record.offset + 1
 
-    async def _run_with_keepalive(self, work: Awaitable[None]) -> None:
+    async def _run_with_keepalive(self, work: Awaitable[T]) -> T:
         """Run ``work`` while polling with paused partitions, so a slow handler keeps the membership."""
         assert self._consumer is not None
         task = asyncio.ensure_future(work)
@@ -305,8 +313,7 @@ class ConsumerRunner:
             while True:
                 done, _ = await asyncio.wait({task}, timeout=self.keepalive_interval)
                 if done:
-                    task.result()
-                    return
+                    return task.result()
                 paused = self._consumer.assignment()
                 self._consumer.pause(*paused)
                 try:
@@ -377,34 +384,83 @@ class ConsumerRunner:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
 
+    async def _apply_together(self, partition: TopicPartition, records: list[ConsumerRecord]) -> bool:
+        """Apply ``records`` in one database transaction, each event with its inbox row exactly
+        as :meth:`_apply` does; True once committed (their offsets are then processed).
+
+        False, with nothing applied, when any record needs the one-by-one path: a replay from
+        the dead-letter topic, a record that does not decode, or any failure of a handler or of
+        the database (the transaction is rolled back: the events are then applied one by one,
+        so a failing event costs only itself its retries or its dead letter)."""
+        items: list[tuple[ReceivedEvent[Any], Handler]] = []
+        ignored: list[str] = []
+        for record in records:
+            if any(key == REPLAY_FOR_GROUP_HEADER for key, _ in record.headers or ()):
+                return False
+            try:
+                envelope = decode_envelope(record.value)
+            except (ValueError, ValidationError):
+                return False
+            registered = self.handlers.get(envelope.type)
+            if registered is None:
+                ignored.append(envelope.type)
+                continue
+            model, handler = registered
+            try:
+                data = model.model_validate(known_fields(model, envelope.data))
+            except ValidationError:
+                return False
+            items.append((ReceivedEvent(envelope=envelope, data=data, record=record), handler))
+        applied: list[bool] = []
+        try:
+            async with self.sessions() as session, session.begin():
+                for event, handler in items:
+                    with event_context(event.envelope.correlationid, str(event.envelope.id)):
+                        applied.append(await self._apply_in(session, event, handler))
+        except Exception as exc:
+            log.info("batch_applied_one_by_one", group=self.group_id, records=len(records), error=repr(exc))
+            return False
+        for (event, _), was_applied in zip(items, applied, strict=True):
+            outcome = "applied" if was_applied else "duplicate"
+            self.metrics.handled.labels(self.group_id, event.envelope.type, outcome).inc()
+        for event_type in ignored:
+            self.metrics.handled.labels(self.group_id, event_type, "ignored").inc()
+        self._processed[partition] = records[-1].offset + 1
+        return True
+
     async def _apply(self, event: ReceivedEvent[Any], handler: Handler) -> bool:
-        """Inbox row and handler effect in one transaction; False when already handled.
+        """Inbox row and handler effect in one transaction; False when already handled."""
+        async with self.sessions() as session, session.begin():
+            return await self._apply_in(session, event, handler)
+
+    @staticmethod
+    async def _apply_in(session: AsyncSession, event: ReceivedEvent[Any], handler: Handler) -> bool:
+        """Inbox row and handler effect in the session's transaction; False when already handled.
 
         An event dead-lettered earlier counts as handled when the same record comes again
         (a redelivery), but not when it comes from another position: that is a replay from
         the dead-letter topic (``enforcement-dlq replay``), after the cause was fixed."""
         row = _inbox_row(event.envelope, event.record)
-        async with self.sessions() as session, session.begin():
-            inserted = await session.execute(
-                row.on_conflict_do_update(
-                    index_elements=[inbox.c.event_id],
-                    set_={
-                        "outcome": "processed",
-                        "topic": row.excluded.topic,
-                        "partition": row.excluded.partition,
-                        "offset": row.excluded.offset,
-                        "processed_at": func.now(),
-                    },
-                    where=(inbox.c.outcome == "dead_lettered")
-                    & tuple_(inbox.c.topic, inbox.c.partition, inbox.c.offset).is_distinct_from(
-                        tuple_(row.excluded.topic, row.excluded.partition, row.excluded.offset)
-                    ),
-                ).returning(inbox.c.event_id)
-            )
-            if inserted.first() is None:
-                return False
-            await handler(session, event)
-            return True
+        inserted = await session.execute(
+            row.on_conflict_do_update(
+                index_elements=[inbox.c.event_id],
+                set_={
+                    "outcome": "processed",
+                    "topic": row.excluded.topic,
+                    "partition": row.excluded.partition,
+                    "offset": row.excluded.offset,
+                    "processed_at": func.now(),
+                },
+                where=(inbox.c.outcome == "dead_lettered")
+                & tuple_(inbox.c.topic, inbox.c.partition, inbox.c.offset).is_distinct_from(
+                    tuple_(row.excluded.topic, row.excluded.partition, row.excluded.offset)
+                ),
+            ).returning(inbox.c.event_id)
+        )
+        if inserted.first() is None:
+            return False
+        await handler(session, event)
+        return True
 
     async def _dead_letter(self, record: ConsumerRecord, error: BaseException, *, envelope: Envelope | None) -> None:
         """Park the original record on ``<service>.dlq`` with the error in headers; then move on."""
