@@ -5,8 +5,10 @@ For each record, in partition order:
 1. decode the CloudEvents envelope and the data model of its type — a record that
    cannot be decoded is *poison*: it goes to ``<service>.dlq`` at once;
 2. in **one database transaction**: insert the event id into ``inbox`` (a conflict
-   means "already handled": skip) and run the handler;
-3. commit the Kafka offset only after that transaction committed (no auto-commit).
+   means "already handled": skip) and run the handler — records fetched together share
+   one transaction (one commit), and go one by one when any of them fails;
+3. commit the Kafka offset only after that transaction committed (no auto-commit), at
+   most every ``commit_interval`` and on revocation and shutdown.
 
 Transient failures (database or network down) are retried with capped exponential
 backoff for as long as they last; any other handler error is retried
@@ -157,6 +159,7 @@ class ConsumerRunner:
         session_timeout_ms: int = 10_000,
         keepalive_interval: float = 1.0,
         inbox_retention: timedelta = timedelta(days=30),
+        commit_interval: float = 0.5,
     ) -> None:
         self.service = service
         self.group_id = group_id or service
@@ -171,6 +174,7 @@ class ConsumerRunner:
         self.session_timeout_ms = session_timeout_ms
         self.keepalive_interval = keepalive_interval
         self.inbox_retention = inbox_retention
+        self.commit_interval = commit_interval
         self.metrics = ConsumerMetrics.of(registry or CollectorRegistry())
         self.handlers: dict[str, tuple[type[EventData], Handler]] = {}
         self._consumer: AIOKafkaConsumer | None = None
@@ -238,7 +242,7 @@ class ConsumerRunner:
         if self._consumer is None:
             await self.start()
         assert self._consumer is not None
-        last_cleanup = 0.0
+        last_cleanup = last_commit = 0.0
         try:
             while not self._stopping.is_set():
                 if any(self._backlog.values()):
@@ -252,6 +256,12 @@ class ConsumerRunner:
                         continue
                 for partition, records in batch.items():
                     await self._handle_partition(partition, records)
+                # Offsets are committed at most every commit_interval (and on revocation and at
+                # shutdown), not after every batch: a broker round trip less between an event and
+                # the next. A redelivery after a crash is skipped by the inbox.
+                if time.monotonic() - last_commit >= self.commit_interval:
+                    await self._commit(list(self._processed))
+                    last_commit = time.monotonic()
                 await self._update_lag()
                 if time.monotonic() - last_cleanup > 3600:
                     await self._cleanup_inbox()
@@ -291,13 +301,11 @@ class ConsumerRunner:
         # (see _apply_together), each is applied on its own below, with its retries and dead letter.
         if len(records) > 1 and not self._stopping.is_set() and partition in self._consumer.assignment():
             if await self._run_with_keepalive(self._apply_together(partition, records)):
-                await self._commit([partition])
                 return
         for record in records:
             if self._stopping.is_set() or partition not in self._consumer.assignment():
                 return  # revoked meanwhile: the new owner resumes from the committed offset
             await self._run_with_keepalive(self._process_and_track(partition, record))
-        await self._commit([partition])
 
     async def _process_and_track(self, partition: TopicPartition, record: ConsumerRecord) -> None:
         await self._process(record)
