@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import asyncpg
 import httpx
-from benchkit import KeepAliveConnection, auth, encode_get, percentiles, running_service
+from benchkit import KeepAliveConnection, auth, cpu_seconds, encode_get, percentiles, running_service
 
 STATUSES = ["filed", "investigating", "reviewing", "decided", "served", "executed", "closed", "archived"]
 CATEGORIES = ["penalty", "license", "coercion", "inspection", "levy", "requisition"]
@@ -144,6 +144,11 @@ async def main(cases: int, samples: int, pages: int) -> dict:
                         await probe(round_ % pages)
                         if round_ >= 20:  # warm-up
                             figures[name].append((asyncio.get_running_loop().time() - started) * 1000)
+                # The server's CPU per page (robust to the shared machine's load, unlike latency).
+                cpu_before = cpu_seconds(service.process.pid)
+                for k in range(200):
+                    await api(k % pages)
+                api_cpu_ms = (cpu_seconds(service.process.pid) - cpu_before) * 1000 / 200
                 plan = await connection.fetch(
                     "EXPLAIN (ANALYZE, BUFFERS) " + BARE_PAGE, unit, "decided", keys[pages - 1][0], keys[pages - 1][1]
                 )
@@ -156,6 +161,7 @@ async def main(cases: int, samples: int, pages: int) -> dict:
         "filter": "status=decided, limit=50, pages 1.." + str(pages),
         "samples": samples,
         **result,
+        "api_server_cpu_ms_per_page": round(api_cpu_ms, 2),
         "p99_ratio_api_to_bare_page": round(result["api"]["p99_ms"] / result["bare_page"]["p99_ms"], 2),
         "p99_ratio_api_to_bare_with_deadlines": round(
             result["api"]["p99_ms"] / result["bare_with_deadlines"]["p99_ms"], 2
