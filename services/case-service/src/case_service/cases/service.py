@@ -111,9 +111,10 @@ def _case_read(
     key = (case.status, case.category)
     if key not in actions:
         actions[key] = rules.allowed_actions(case.status, case.category)
+    stored = case._mapping if isinstance(case, Row) else {field: getattr(case, field) for field in _STORED_FIELDS}
     return CaseRead.model_validate(
         {
-            **{field: getattr(case, field) for field in _STORED_FIELDS},
+            **stored,  # a row's other columns are not fields of CaseRead: ignored
             "party": party,
             "allowed_actions": actions[key],
             "deadlines": [
