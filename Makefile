@@ -44,7 +44,7 @@ migrate: ## apply every service's migrations to the local databases
 demo: ## load the demo county into the running case-service (after make run; re-running adds nothing)
 	@.venv/bin/python -m case_service.demo --base-url http://127.0.0.1:$${CASE_PORT:-8001}
 
-bench: ## benchmarks: POST /cases vs bare asyncpg, 10 000-case import, closure → obligation latency (test instance)
+bench: ## benchmarks: POST /cases vs bare asyncpg, 10 000-case import, GET /cases on 100 000 cases, closure → obligation latency at 50% of capacity (test instance)
 	@deploy/local/bench.sh
 
 revision: ## new Alembic revision: make revision SERVICE=case-service MSG="add cases"

@@ -26,7 +26,15 @@ from urllib.parse import quote
 
 import asyncpg
 import httpx
-from benchkit import KeepAliveConnection, auth, cpu_seconds, encode_get, percentiles, running_service
+from benchkit import (
+    KeepAliveConnection,
+    auth,
+    cpu_seconds,
+    encode_get,
+    percentiles,
+    running_service,
+    unit_with_officers,
+)
 
 STATUSES = ["filed", "investigating", "reviewing", "decided", "served", "executed", "closed", "archived"]
 CATEGORIES = ["penalty", "license", "coercion", "inspection", "levy", "requisition"]
@@ -53,36 +61,11 @@ BARE_DEADLINES = "SELECT * FROM case_deadlines WHERE case_id = ANY($1::uuid[]) O
 async def main(cases: int, samples: int, pages: int) -> dict:
     async with running_service("case-service") as service:
         async with httpx.AsyncClient(base_url=service.url, timeout=60) as client:
-            admin = auth("admin")
-            units = {}
-            for code, kind, parent in (("BENCH", "county", None), ("SIBL", "township", "BENCH")):
-                body = {"code": code, "name": f"基准{code}", "short_name": code, "kind": kind}
-                if parent:
-                    body["parent_id"] = units[parent]
-                created = await client.post("/api/v1/units", json=body, headers=admin)
-                assert created.status_code == 201, created.text
-                units[code] = created.json()["id"]
-            officers = {}
-            for code, unit in units.items():
-                officers[code] = [
-                    (
-                        await client.post(
-                            "/api/v1/officers",
-                            json={
-                                "unit_id": unit,
-                                "name": n,
-                                "staff_type": "established",
-                                "certificate": {
-                                    "number": f"{code}-{n}",
-                                    "issued_on": "2024-01-01",
-                                    "expires_on": "2030-01-01",
-                                },
-                            },
-                            headers=admin,
-                        )
-                    ).json()["id"]
-                    for n in ("甲", "乙")
-                ]
+            units, officers = {}, {}
+            units["BENCH"], officers["BENCH"] = await unit_with_officers(client, "BENCH")
+            units["SIBL"], officers["SIBL"] = await unit_with_officers(
+                client, "SIBL", kind="township", parent_id=units["BENCH"]
+            )
         pool = await asyncpg.create_pool(service.database_url, min_size=1, max_size=2)
         try:
             for code, count in (("BENCH", cases), ("SIBL", cases // 5)):

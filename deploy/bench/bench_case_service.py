@@ -35,7 +35,15 @@ import uuid
 
 import asyncpg
 import httpx
-from benchkit import KeepAliveConnection, auth, cpu_seconds, encode_post, run_concurrently, running_service
+from benchkit import (
+    KeepAliveConnection,
+    auth,
+    cpu_seconds,
+    encode_post,
+    run_concurrently,
+    running_service,
+    unit_with_officers,
+)
 
 
 async def main(total: int, concurrency: int, import_size: int) -> dict:
@@ -44,29 +52,7 @@ async def main(total: int, concurrency: int, import_size: int) -> dict:
         async with httpx.AsyncClient(
             base_url=service.url, timeout=300, limits=httpx.Limits(max_connections=concurrency * 2)
         ) as client:
-            admin = auth("admin")
-            unit = (
-                await client.post(
-                    "/api/v1/units",
-                    json={"code": "BENCH", "name": "基准单位", "short_name": "基准", "kind": "county"},
-                    headers=admin,
-                )
-            ).json()["id"]
-            officers = [
-                (
-                    await client.post(
-                        "/api/v1/officers",
-                        json={
-                            "unit_id": unit,
-                            "name": n,
-                            "staff_type": "established",
-                            "certificate": {"number": f"B-{n}", "issued_on": "2024-01-01", "expires_on": "2030-01-01"},
-                        },
-                        headers=admin,
-                    )
-                ).json()["id"]
-                for n in ("甲", "乙")
-            ]
+            unit, officers = await unit_with_officers(client, "BENCH")
             filer = auth("officer", unit=unit)
 
             def case(i: int, ref: str | None = None) -> dict:

@@ -29,7 +29,7 @@ from datetime import timedelta
 
 import asyncpg
 import httpx
-from benchkit import KeepAliveConnection, auth, encode_post, percentiles, running_service
+from benchkit import KeepAliveConnection, auth, encode_post, percentiles, running_service, unit_with_officers
 
 from enforcement_common.calendar import today
 
@@ -40,26 +40,7 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
         running_service("review-service") as review_service,
         httpx.AsyncClient(base_url=case_service.url, timeout=60) as cases,
     ):
-        admin = auth("admin")
-        created = await cases.post(
-            "/api/v1/units", json={"code": "LAT", "name": "基准", "short_name": "基准", "kind": "county"}, headers=admin
-        )
-        assert created.status_code == 201, created.text
-        unit = created.json()["id"]
-        officers = []
-        for n in "甲乙":
-            officer = await cases.post(
-                "/api/v1/officers",
-                json={
-                    "unit_id": unit,
-                    "name": n,
-                    "staff_type": "established",
-                    "certificate": {"number": f"LAT-{n}", "issued_on": "2024-01-01", "expires_on": "2030-01-01"},
-                },
-                headers=admin,
-            )
-            assert officer.status_code == 201, officer.text
-            officers.append(officer.json()["id"])
+        unit, officers = await unit_with_officers(cases, "LAT")
         actor = auth("officer", "legal_affairs", unit=unit)
         on = today().isoformat()
 

@@ -106,6 +106,34 @@ async def running_service(service: str, **env: str) -> AsyncIterator[RunningServ
         await drop_database(name)
 
 
+async def unit_with_officers(
+    client: httpx.AsyncClient, code: str, *, kind: str = "county", parent_id: str | None = None
+) -> tuple[str, list[str]]:
+    """A unit (by the admin, through the API) and two certified officers of it: (unit id, officer ids)."""
+    admin = auth("admin")
+    body = {"code": code, "name": f"基准{code}", "short_name": code, "kind": kind}
+    if parent_id:
+        body["parent_id"] = parent_id
+    created = await client.post("/api/v1/units", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    unit = created.json()["id"]
+    officers = []
+    for name in ("甲", "乙"):
+        officer = await client.post(
+            "/api/v1/officers",
+            json={
+                "unit_id": unit,
+                "name": name,
+                "staff_type": "established",
+                "certificate": {"number": f"{code}-{name}", "issued_on": "2024-01-01", "expires_on": "2030-01-01"},
+            },
+            headers=admin,
+        )
+        assert officer.status_code == 201, officer.text
+        officers.append(officer.json()["id"])
+    return unit, officers
+
+
 class KeepAliveConnection:
     """One HTTP/1.1 keep-alive connection sending pre-encoded requests (benchmark load only:
     responses must carry Content-Length, which every JSON response of the services does), so
