@@ -6,7 +6,7 @@ For each record, in partition order:
    cannot be decoded is *poison*: it goes to ``<service>.dlq`` at once;
 2. in **one database transaction**: insert the event id into ``inbox`` (a conflict
    means "already handled": skip) and run the handler — records fetched together share
-   one transaction (one commit), and go one by one when any of them fails;
+   one transaction (one commit; ``max_batch`` at most), and go one by one when any fails;
 3. commit the Kafka offset only after that transaction committed (no auto-commit), at
    most every ``commit_interval`` and on revocation and shutdown.
 
@@ -160,6 +160,7 @@ class ConsumerRunner:
         keepalive_interval: float = 1.0,
         inbox_retention: timedelta = timedelta(days=30),
         commit_interval: float = 0.5,
+        max_batch: int = 20,
     ) -> None:
         self.service = service
         self.group_id = group_id or service
@@ -175,6 +176,7 @@ class ConsumerRunner:
         self.keepalive_interval = keepalive_interval
         self.inbox_retention = inbox_retention
         self.commit_interval = commit_interval
+        self.max_batch = max_batch
         self.metrics = ConsumerMetrics.of(registry or CollectorRegistry())
         self.handlers: dict[str, tuple[type[EventData], Handler]] = {}
         self._consumer: AIOKafkaConsumer | None = None
@@ -296,16 +298,20 @@ class ConsumerRunner:
 
     async def _handle_partition(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
         assert self._consumer is not None
-        # Records fetched together are applied in one transaction, one commit for all of them
-        # (under load, a commit per event is what limits a consumer); when that is not possible
-        # (see _apply_together), each is applied on its own below, with its retries and dead letter.
-        if len(records) > 1 and not self._stopping.is_set() and partition in self._consumer.assignment():
-            if await self._run_with_keepalive(self._apply_together(partition, records)):
-                return
-        for record in records:
+        # Records fetched together are applied in one transaction, up to max_batch of them —
+        # one commit for all (under load, a commit per event is what limits a consumer), and
+        # never so many that the first waits long for the last; when that is not possible (see
+        # _apply_together), each is applied on its own below, with its retries and dead letter.
+        for start in range(0, len(records), self.max_batch):
+            chunk = records[start : start + self.max_batch]
             if self._stopping.is_set() or partition not in self._consumer.assignment():
                 return  # revoked meanwhile: the new owner resumes from the committed offset
-            await self._run_with_keepalive(self._process_and_track(partition, record))
+            if len(chunk) > 1 and await self._run_with_keepalive(self._apply_together(partition, chunk)):
+                continue
+            for record in chunk:
+                if self._stopping.is_set() or partition not in self._consumer.assignment():
+                    return
+                await self._run_with_keepalive(self._process_and_track(partition, record))
 
     async def _process_and_track(self, partition: TopicPartition, record: ConsumerRecord) -> None:
         await self._process(record)
