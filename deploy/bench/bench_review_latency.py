@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from datetime import timedelta
@@ -107,6 +108,8 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
                     idle.put_nowait(await KeepAliveConnection.open(case_service.url))
 
             sent_at: dict[str, float] = {}
+            answered_at: dict[str, float] = {}
+            load_average = {"before_capacity": os.getloadavg()[0]}
 
             async def close(case_id: str) -> None:
                 request = encode_post(f"/api/v1/cases/{case_id}/closure", {"closed_on": on}, actor)
@@ -116,6 +119,7 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
                     status, body = await connection.request(request)
                 finally:
                     idle.put_nowait(connection)
+                answered_at[case_id] = time.time()
                 assert status == 200, body
 
             async def all_visible(ids: list[str]) -> None:
@@ -142,6 +146,7 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
             # 2. Latency at `load` × capacity, open loop (in_flight connections bound the
             # concurrency; the rate is below the capacity, so they are never all busy).
             rate = capacity * load
+            load_average["before_latency"] = os.getloadavg()[0]
             await connect()
             tasks = []
             began = time.time()
@@ -149,7 +154,9 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
                 tasks.append(asyncio.create_task(close(case_id)))
                 await asyncio.sleep(max(0.0, began + (n + 1) / rate - time.time()))
             await asyncio.gather(*tasks)
+            sent_for = time.time() - began
             await all_visible(rest)
+            load_average["after_latency"] = os.getloadavg()[0]
             watching.clear()
             await watcher
             while not idle.empty():
@@ -192,6 +199,12 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
         "load": load,
         "rate_per_second": round(rate, 1),
         "closures": len(rest),
+        # Whether the stack kept up in phase 2 (the machine is shared: its load moves between phases).
+        "achieved_rate_per_second": round(len(rest) / sent_for, 1),
+        "closure_call_answer_ms": {
+            q: percentiles([(answered_at[c] - sent_at[c]) * 1000 for c in rest])[q] for q in ("p50_ms", "p99_ms")
+        },
+        "machine_load_average": {k: round(v, 2) for k, v in load_average.items()},
         "poll_ms": poll_ms,
         **percentiles(latencies),
         "stages_p50_p99_ms": {
