@@ -161,6 +161,7 @@ class ConsumerRunner:
         inbox_retention: timedelta = timedelta(days=30),
         commit_interval: float = 0.5,
         max_batch: int = 20,
+        fetch_max_wait_ms: int = 50,
     ) -> None:
         self.service = service
         self.group_id = group_id or service
@@ -177,6 +178,7 @@ class ConsumerRunner:
         self.inbox_retention = inbox_retention
         self.commit_interval = commit_interval
         self.max_batch = max_batch
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         self.metrics = ConsumerMetrics.of(registry or CollectorRegistry())
         self.handlers: dict[str, tuple[type[EventData], Handler]] = {}
         self._consumer: AIOKafkaConsumer | None = None
@@ -213,6 +215,9 @@ class ConsumerRunner:
             max_poll_interval_ms=self.max_poll_interval_ms,
             session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=max(self.session_timeout_ms // 4, 500),
+            # The broker answers a fetch as soon as a record arrives; this bounds the wait when it
+            # does not (the default, 500 ms, is then added to an event's delivery).
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
         )
         consumer.subscribe(self.topics, listener=_RebalanceListener(self))
         self._consumer = consumer  # set first: a failure below is cleaned up by _shutdown
