@@ -2,7 +2,8 @@
 closing a case in case-service creates the self-review obligation in review-service
 (REV-5); a remedy excludes it (REV-12); three failed reviews of a handler with at most
 ten lead cases suspend the officer (REV-8), and case-service then refuses that officer
-as handler of a new case (CASE-3)."""
+as handler of a new case (CASE-3); a reconsideration filed before a failed review completed
+voids it (REV-12) and case-service lifts the suspension that no longer stands."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ async def test_close_remedy_and_three_failed_reviews_across_services() -> None:
                     headers=admin,
                 )
             ).json()["id"]
-            for name in ("甲", "乙")
+            for name in ("甲", "乙", "丙")  # 丙: legal affairs, the reviewer
         ]
         officer = auth("officer", "legal_affairs", unit=unit)
 
@@ -111,7 +112,16 @@ async def test_close_remedy_and_three_failed_reviews_across_services() -> None:
             on = today().isoformat()
             for action, payload in (
                 ("investigation", {}),
-                ("decision", {"decision_type": "罚款", "fine_amount": "500", "decided_on": on, "legal_basis": "x"}),
+                (
+                    "decision",
+                    {
+                        "decision_type": "罚款",
+                        "penalty_kinds": ["fine"],
+                        "fine_amount": "500",
+                        "decided_on": on,
+                        "legal_basis": "x",
+                    },
+                ),
                 ("service", {"served_on": on, "method": "direct"}),
                 ("closure", {"closed_on": on}),
             ):
@@ -147,10 +157,29 @@ async def test_close_remedy_and_three_failed_reviews_across_services() -> None:
         assert (await obligation(second["id"], "excluded"))["basis"] == ["REV-5", "REV-12"]
 
         # REV-8: three unqualified files (≤ 10 lead cases) ⇒ suspension ⇒ CASE-3 refuses the officer.
+        failed_reviews = []
         for case in (first, await closed_case(), await closed_case()):
-            await obligation(case["id"])
-            body = {"case_id": case["id"], "kind": "self", "reviewer_ids": [str(uuid.uuid4())], "basic": BASIC_FAILED}
-            review = (await reviews.post("/api/v1/reviews", json=body, headers=auth("legal_affairs", unit=unit))).json()
+            owed = await obligation(case["id"])
+            transferred = await reviews.post(  # REV-5: the file goes to legal affairs first
+                f"/api/v1/obligations/{owed['id']}/submission",
+                json={"submitted_on": today().isoformat()},
+                headers=auth("unit_leader", unit=unit),
+            )
+            assert transferred.status_code == 200, transferred.text
+            body = {
+                "case_id": case["id"],
+                "kind": "self",
+                "reviewer_ids": [officers[2]],  # known to review-service once officer.registered arrived
+                "basic": BASIC_FAILED,
+                "problems": ["认定事实不清"],  # REV-7
+            }
+
+            async def recorded(body=body):
+                response = await reviews.post("/api/v1/reviews", json=body, headers=auth("legal_affairs", unit=unit))
+                return response.json() if response.status_code == 201 else None
+
+            review = await eventually(recorded, what="review recorded with a known reviewer")
+            failed_reviews.append(review)
             await reviews.post(
                 f"/api/v1/reviews/{review['id']}/signatures",
                 json={"role": "legal_affairs_head"},
@@ -198,3 +227,30 @@ async def test_close_remedy_and_three_failed_reviews_across_services() -> None:
         )
         officer_now = (await cases.get(f"/api/v1/officers/{officers[0]}", headers=admin)).json()
         assert officer_now["restriction_basis"] == ["REV-8"]
+
+        # REV-12 by filing date: a reconsideration of the first file, filed today (the day its
+        # self-review completed), recorded after completion ⇒ the review voided, the suspension
+        # withdrawn in review-service and lifted in case-service, with basis.
+        late_remedy = await cases.post(
+            f"/api/v1/cases/{first['id']}/legal-remedies",
+            json={"kind": "reconsideration", "filed_on": today().isoformat()},
+            headers=auth("legal_affairs", unit=unit),
+        )
+        assert late_remedy.status_code == 201, late_remedy.text
+
+        async def reinstated():
+            return (await cases.get(f"/api/v1/officers/{officers[0]}", headers=admin)).json()[
+                "qualification_status"
+            ] == "active"
+
+        await eventually(reinstated, what="REV-8 suspension lifted in case-service")
+        voided = (
+            await reviews.get(f"/api/v1/reviews/{failed_reviews[0]['id']}", headers=auth("legal_affairs", unit=unit))
+        ).json()
+        assert voided["status"] == "voided" and voided["voided"]["basis"] == ["REV-12"]
+        assessment = (
+            await reviews.get(
+                "/api/v1/assessments", params={"officer_id": officers[0]}, headers=auth("legal_affairs", unit=unit)
+            )
+        ).json()["items"][0]
+        assert assessment["unqualified_count"] == 2 and assessment["withdrawn"] == ["suspension"]

@@ -64,7 +64,10 @@ async def main(capacity_closures: int, closures: int, load: float, poll_ms: floa
             case_id = case.json()["id"]
             for action, body in (
                 ("investigation", {}),
-                ("decision", {"decision_type": "罚款", "decided_on": on, "legal_basis": "x"}),
+                (
+                    "decision",
+                    {"decision_type": "警告", "penalty_kinds": ["warning"], "decided_on": on, "legal_basis": "x"},
+                ),
                 ("service", {"served_on": on, "method": "direct"}),
             ):
                 acted = await cases.post(f"/api/v1/cases/{case_id}/{action}", json=body, headers=actor)

@@ -82,7 +82,7 @@ wait_ready() {
     # Our broker died (a taken port, bad storage): say why now instead of waiting.
     if ! external_kafka && ! running; then
       local from=0; [ -f "$KAFKA_DIR/kafka.log.start" ] && from="$(cat "$KAFKA_DIR/kafka.log.start")"
-      tail -c +"$((from + 1))" "$KAFKA_DIR/kafka.log" | grep -E -A3 "ERROR|FATAL|Caused by" | head -40 >&2
+      tail -c +"$((from + 1))" "$KAFKA_DIR/kafka.log" | grep -E -A30 "ERROR|FATAL|Caused by" | head -80 >&2
       die "Kafka exited during start-up; see $KAFKA_DIR/kafka.log"
     fi
   done

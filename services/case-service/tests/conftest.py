@@ -79,6 +79,7 @@ class World:
         category: str = "penalty",
         handlers: tuple[str, ...] = ("甲", "乙"),
         expect: int = 201,
+        roles: tuple[str, ...] = ("officer",),
         **extra: Any,
     ) -> httpx.Response:
         body = {
@@ -91,7 +92,8 @@ class World:
             "co_handler_ids": [self.officers[h] for h in handlers[1:]],
             **extra,
         }
-        response = await self.client.post("/api/v1/cases", json=body, headers=self.as_officer(unit))
+        # A filing dated before the back-dating window (CASE-3) is the platform role's (roles=("platform",)).
+        response = await self.client.post("/api/v1/cases", json=body, headers=self.as_officer(unit, *roles))
         assert response.status_code == expect, response.text
         return response
 
@@ -157,6 +159,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "hearing": {"held_on": shanghai_today().isoformat()},
     "decision": {
         "decision_type": "罚款",
+        "penalty_kinds": ["fine", "confiscation"],
         "fine_amount": "5000",
         "confiscation_amount": "1200.5",
         "decided_on": shanghai_today().isoformat(),
@@ -231,6 +234,9 @@ async def seed_sibling_townships(kit: ServiceTestKit, app, client: httpx.AsyncCl
             return (await w.file(code, handlers=(names[0], names[1]), **extra)).json()
 
         main = await file(external_ref=f"{code}-REF-1")
+        for stage in ("investigation", "decision"):  # a remedy challenges a decision (CASE-8)
+            acted = await w.act(main["id"], stage, BODIES[stage], unit=code)
+            assert acted.status_code == 200, acted.text
         remedy = await client.post(
             f"/api/v1/cases/{main['id']}/legal-remedies",
             json={"kind": "reconsideration", "filed_on": shanghai_today().isoformat()},

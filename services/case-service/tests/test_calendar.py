@@ -88,6 +88,7 @@ async def test_CASE_9_a_deadline_awaiting_the_calendar_is_counted_when_its_year_
         await world.act(case["id"], "investigation")
         decision = {
             "decision_type": "罚款",
+            "penalty_kinds": ["fine"],
             "fine_amount": "100",
             "decided_on": today().isoformat(),
             "legal_basis": "x",

@@ -59,7 +59,7 @@ async def test_CASE_9_two_certified_handlers_where_the_policy_requires(world) ->
 
 async def test_CASE_9_decision_and_service_deadlines(world) -> None:
     filed_on = today() - timedelta(days=100)
-    case = (await world.file(filed_on=filed_on.isoformat())).json()
+    case = (await world.file(filed_on=filed_on.isoformat(), roles=("platform",))).json()
     [decision] = case["deadlines"]
     assert decision["kind"] == "decision" and decision["due_on"] == (filed_on + timedelta(days=90)).isoformat()
     assert decision["status"] == "overdue" and decision["basis"] == ["CASE-9"]
@@ -68,15 +68,23 @@ async def test_CASE_9_decision_and_service_deadlines(world) -> None:
         await world.act(
             case["id"],
             "decision",
-            {"decision_type": "罚款", "fine_amount": "100", "decided_on": today().isoformat(), "legal_basis": "x"},
+            {
+                "decision_type": "罚款",
+                "penalty_kinds": ["fine"],
+                "fine_amount": "100",
+                "decided_on": today().isoformat(),
+                "legal_basis": "x",
+            },
         )
     ).json()
     deadlines = {d["kind"]: d for d in decided["deadlines"]}
-    assert deadlines["decision"]["status"] == "met" and deadlines["decision"]["met_on"] == today().isoformat()
+    # Decided 10 days after its last day: met_late (this asserted "met" before — the breach was hidden).
+    assert deadlines["decision"]["status"] == "met_late" and deadlines["decision"]["met_on"] == today().isoformat()
+    assert deadlines["decision"]["days_late"] == 10
     assert deadlines["service"]["status"] == "open" and deadlines["service"]["basis"] == ["CASE-9"]
     assert deadlines["service"]["due_on"] == rules.service_due(today(), rules.DEFAULT_DEADLINES["penalty"]).isoformat()
     served = (await world.act(case["id"], "service", {"served_on": today().isoformat(), "method": "mail"})).json()
-    assert {d["kind"]: d["status"] for d in served["deadlines"]} == {"decision": "met", "service": "met"}
+    assert {d["kind"]: d["status"] for d in served["deadlines"]} == {"decision": "met_late", "service": "met"}
     license_case = (await world.file(category="license", handlers=("甲",))).json()
     assert license_case["deadlines"] == [], "no statutory decision period for licences by default"
 
@@ -113,6 +121,7 @@ async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for
         await world.act(case["id"], "investigation")
         decision = {
             "decision_type": "罚款",
+            "penalty_kinds": ["fine"],
             "fine_amount": "100",
             "decided_on": today().isoformat(),
             "legal_basis": "x",
@@ -122,7 +131,7 @@ async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for
         service = {d["kind"]: d for d in decided.json()["deadlines"]}["service"]
         assert service == {
             "kind": "service", "due_on": None, "status": "awaiting_calendar", "met_on": None, "basis": ["CASE-9"],
-            "policy_id": policy.json()["id"],
+            "policy_id": policy.json()["id"], "days_late": None, "original_due_on": None, "extensions": [],
         }  # fmt: skip
         assert await scanner(60).scan_once(app.state.sessions) == 0
         assert await count_awaited_days(app.state.sessions) == 0, "still not countable"
@@ -139,7 +148,7 @@ async def test_CASE_9_a_deadline_beyond_the_published_holiday_calendar_waits_for
 
 
 async def test_CASE_9_a_deadline_of_an_ended_case_lapses_instead_of_turning_overdue(world, bodies) -> None:
-    case = (await world.file(filed_on=(today() - timedelta(days=100)).isoformat())).json()
+    case = (await world.file(filed_on=(today() - timedelta(days=100)).isoformat(), roles=("platform",))).json()
     assert case["deadlines"][0]["status"] == "overdue"
     withdrawn = (await world.act(case["id"], "withdrawal", bodies["withdrawal"])).json()
     assert withdrawn["status"] == "withdrawn" and withdrawn["deadlines"][0]["status"] == "lapsed"
@@ -157,7 +166,7 @@ def test_CASE_9_uncountable_days_are_none_not_an_error() -> None:
 async def test_CASE_9_overdue_deadline_is_emitted_exactly_once(world, app) -> None:
     from case_service.cases.deadlines import scanner
 
-    await world.file(filed_on=(today() - timedelta(days=95)).isoformat())
+    await world.file(filed_on=(today() - timedelta(days=95)).isoformat(), roles=("platform",))
     await world.file(filed_on=(today() - timedelta(days=10)).isoformat())
     scan = scanner(60)
     emitted = await asyncio.gather(*(scan.scan_once(app.state.sessions) for _ in range(3)))
@@ -319,8 +328,10 @@ async def test_CASE_7_money_as_decimal_strings_and_hearings_recorded(world, bodi
 # --- CASE-8 legal remedies -------------------------------------------------------------------------------
 
 
-async def test_CASE_8_remedies_and_their_results_are_recorded(world, client, app) -> None:
+async def test_CASE_8_remedies_and_their_results_are_recorded(world, client, app, bodies) -> None:
     case = (await world.file()).json()
+    for step in ("investigation", "decision"):  # a remedy challenges a decision (CASE-8)
+        assert (await world.act(case["id"], step, bodies[step])).status_code == 200
     legal = world.as_officer("T1", "legal_affairs")
     created = await client.post(
         f"{CASES}/{case['id']}/legal-remedies",
@@ -554,6 +565,7 @@ async def test_CASE_3_a_handler_suspended_after_filing_no_longer_acts_on_the_cas
     world, client, jwt_secret, as_headers
 ) -> None:
     case = (await world.file(handlers=("甲", "乙"))).json()
+    licence = (await world.file(category="license", handlers=("甲", "乙"))).json()
 
     def officer(name: str) -> dict[str, str]:
         token = mint_token(
@@ -571,5 +583,10 @@ async def test_CASE_3_a_handler_suspended_after_filing_no_longer_acts_on_the_cas
     refused = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer("甲"))
     assert refused.status_code == 422 and refused.json()["code"] == "case.handler_not_qualified"
     assert refused.json()["basis"] == ["CASE-3"]
-    allowed = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer("乙"))
+    # Issue 11 item 3 changed this: the penalty needs two handlers qualified on the action's
+    # date (CASE-3, CASE-9), so the other handler alone no longer goes on; on a licence
+    # (one handler required) the other, certified handler goes on.
+    short = await client.post(f"{CASES}/{case['id']}/investigation", json={}, headers=officer("乙"))
+    assert short.status_code == 422 and short.json()["code"] == "case.handlers_not_qualified_on_date"
+    allowed = await client.post(f"{CASES}/{licence['id']}/investigation", json={}, headers=officer("乙"))
     assert allowed.status_code == 200, "the other, certified handler goes on"

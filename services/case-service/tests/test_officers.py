@@ -131,6 +131,8 @@ async def test_suspension_without_REV_8_reinstates_freely_and_revocation_is_fina
 
 
 async def test_training_attendees_must_exist(world, client, as_headers) -> None:
+    """An unknown attendee answers 404 resource.not_found, as one outside the caller's scope
+    does (issue 11 item 8: it was 422 training.unknown_attendees, which told the two apart)."""
     body = {
         "kind": "held",
         "title": "t",
@@ -144,7 +146,7 @@ async def test_training_attendees_must_exist(world, client, as_headers) -> None:
     response = await client.post(
         "/api/v1/trainings", json=body, headers=as_headers("unit_leader", unit=world.units["T1"])
     )
-    assert response.status_code == 422 and response.json()["code"] == "training.unknown_attendees"
+    assert response.status_code == 404 and response.json()["code"] == "resource.not_found"
 
 
 async def test_sanctions_from_review_and_accountability(
@@ -332,3 +334,162 @@ async def test_a_certificate_running_out_is_reported_once_as_uncertified(world, 
     assert payload["data"]["from"] == "active" and payload["data"]["to"] == "uncertified"
     assert payload["data"]["basis"] == ["CASE-3"]
     assert payload["data"]["effective_on"] == (today() + timedelta(days=1)).isoformat()
+
+
+async def test_REV_12_a_withdrawn_REV_8_suspension_is_lifted_with_basis_unless_another_ground_holds(
+    world, app, client, as_headers
+) -> None:
+    """review.officer_sanction_withdrawn at level suspension (the file voided under REV-12):
+    the REV-8 suspension no longer stands — lifted, with basis, without the training and
+    assessment a standing REV-8 suspension needs; kept when ERR-11 also holds it; a withdrawn
+    criticism changes nothing; applied again, nothing changes."""
+    from enforcement_common.contracts.review import ReviewOfficerSanctionWithdrawn
+    from enforcement_common.testing.delivery import apply_without_inbox, deliver
+
+    admin = as_headers("admin")
+    lifted, held = world.officers["甲"], world.officers["乙"]
+    unit = world.units["T1"]
+
+    def sanctioned(officer: str) -> ReviewOfficerSanctioned:
+        return ReviewOfficerSanctioned(
+            officer_id=officer,
+            unit_id=unit,
+            year=today().year,
+            level="suspension",
+            unqualified_count=3,
+            lead_cases=6,
+            basis=["REV-8"],
+        )
+
+    def withdrawn(officer: str, level: str = "suspension") -> ReviewOfficerSanctionWithdrawn:
+        return ReviewOfficerSanctionWithdrawn(
+            officer_id=officer,
+            unit_id=unit,
+            year=today().year,
+            level=level,
+            reason="案件于复议申请日早于评查完成，案卷不再评查 (REV-12)",
+            unqualified_count=2,
+            lead_cases=6,
+            basis=["REV-12", "REV-8"],
+        )
+
+    for officer in (lifted, held):
+        await deliver(app, sanctioned(officer))
+    await deliver(
+        app,
+        SanctionImposed(
+            error_case_id=uuid.uuid4(),
+            officer_id=held,
+            unit_id=unit,
+            sanctions=["suspend_enforcement"],
+            effective_on=today(),
+        ),
+    )
+    assert (await client.get(f"{OFFICERS}/{held}", headers=admin)).json()["restriction_basis"] == ["REV-8", "ERR-11"]
+
+    await deliver(app, withdrawn(lifted, "criticism"))
+    assert (await client.get(f"{OFFICERS}/{lifted}", headers=admin)).json()["qualification_status"] == "suspended"
+    for officer in (lifted, held):
+        assert await deliver(app, withdrawn(officer), times=2) == [True, False]
+    first = (await client.get(f"{OFFICERS}/{lifted}", headers=admin)).json()
+    assert first["qualification_status"] == "active" and first["restriction_basis"] == []
+    second = (await client.get(f"{OFFICERS}/{held}", headers=admin)).json()
+    assert second["qualification_status"] == "suspended" and second["restriction_basis"] == ["ERR-11"]
+
+    async with app.state.sessions() as session:
+        changes = (
+            (
+                await session.execute(
+                    text("SELECT payload FROM outbox WHERE event_type = 'officer.qualification_changed' ORDER BY id")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    reinstated = [c["data"] for c in changes if c["data"]["to"] == "active"]
+    assert [(c["officer_id"], c["basis"]) for c in reinstated] == [(lifted, ["REV-12", "REV-8"])]
+    await apply_without_inbox(app, withdrawn(lifted))
+    await apply_without_inbox(app, withdrawn(held))
+    async with app.state.sessions() as session:
+        count = await session.scalar(
+            text("SELECT count(*) FROM outbox WHERE event_type = 'officer.qualification_changed'")
+        )
+    assert count == len(changes), "applied again, nothing changes"
+    assert (await client.get(f"{OFFICERS}/{held}", headers=admin)).json()["restriction_basis"] == ["ERR-11"]
+
+
+async def test_TOL_15_a_withdrawn_ERR_11_suspension_is_lifted_unless_REV_8_still_holds_it(
+    world, app, client, as_headers
+) -> None:
+    """accountability.sanction_withdrawn (a tolerance decision granted after the determination,
+    TOL-15, or an appeal, ERR-12): a suspension resting on ERR-11 alone is lifted with basis;
+    one also held by REV-8 stays on REV-8; a withdrawal without suspend_enforcement, or applied
+    again, changes nothing."""
+    from enforcement_common.contracts.accountability import SanctionWithdrawn
+    from enforcement_common.testing.delivery import apply_without_inbox, deliver
+
+    admin = as_headers("admin")
+    alone, both = world.officers["甲"], world.officers["乙"]
+    unit = world.units["T1"]
+    error_case = uuid.uuid4()
+    for officer in (alone, both):
+        await deliver(
+            app,
+            SanctionImposed(
+                error_case_id=error_case,
+                officer_id=officer,
+                unit_id=unit,
+                sanctions=["suspend_enforcement"],
+                effective_on=today(),
+            ),
+        )
+    await deliver(
+        app,
+        ReviewOfficerSanctioned(
+            officer_id=both,
+            unit_id=unit,
+            year=today().year,
+            level="suspension",
+            unqualified_count=3,
+            lead_cases=6,
+            basis=["REV-8"],
+        ),
+    )
+
+    def withdrawn(officer: str, sanctions: list[str]) -> SanctionWithdrawn:
+        return SanctionWithdrawn(
+            error_case_id=error_case,
+            officer_id=officer,
+            unit_id=unit,
+            sanctions=sanctions,
+            reason="事后作出免责决定 (TOL-15)",
+            basis=["TOL-15"],
+            effective_on=today(),
+        )
+
+    await deliver(app, withdrawn(alone, ["written_self_criticism"]))
+    assert (await client.get(f"{OFFICERS}/{alone}", headers=admin)).json()["qualification_status"] == "suspended"
+    for officer in (alone, both):
+        assert await deliver(app, withdrawn(officer, ["suspend_enforcement"]), times=2) == [True, False]
+    lifted = (await client.get(f"{OFFICERS}/{alone}", headers=admin)).json()
+    assert lifted["qualification_status"] == "active" and lifted["restriction_basis"] == []
+    kept = (await client.get(f"{OFFICERS}/{both}", headers=admin)).json()
+    assert kept["qualification_status"] == "suspended" and kept["restriction_basis"] == ["REV-8"]
+    async with app.state.sessions() as session:
+        changes = (
+            (
+                await session.execute(
+                    text("SELECT payload FROM outbox WHERE event_type = 'officer.qualification_changed' ORDER BY id")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    reinstated = [c["data"] for c in changes if c["data"]["to"] == "active"]
+    assert [(c["officer_id"], c["basis"]) for c in reinstated] == [(alone, ["TOL-15", "ERR-11"])]
+    await apply_without_inbox(app, withdrawn(alone, ["suspend_enforcement"]))
+    async with app.state.sessions() as session:
+        count = await session.scalar(
+            text("SELECT count(*) FROM outbox WHERE event_type = 'officer.qualification_changed'")
+        )
+    assert count == len(changes), "applied again, nothing changes"

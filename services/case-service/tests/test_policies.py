@@ -32,8 +32,12 @@ def decision_deadline(case: dict) -> dict:
 
 async def test_CASE_9_the_version_in_force_for_the_unit_on_the_filing_date_applies(client, world, as_headers) -> None:
     platform = (await client.get(POLICIES, params={"platform": "true"}, headers=as_headers("admin"))).json()["items"]
-    assert [p["source"]["title"] for p in platform] == ["中华人民共和国行政处罚法（2021年修订）"]
-    default_id = platform[0]["id"]
+    # Two platform versions since the CASE-9 service periods per category (2026-12-01).
+    by_date = {p["effective_from"]: p for p in platform}
+    assert sorted(by_date) == ["2021-07-15", "2026-12-01"]
+    assert by_date["2021-07-15"]["source"]["title"] == "中华人民共和国行政处罚法（2021年修订）"
+    in_force_yesterday = max(day for day in by_date if day <= (today() - timedelta(days=1)).isoformat())
+    default_id = by_date[in_force_yesterday]["id"]
     county = await issue(
         client,
         as_headers,
@@ -73,7 +77,13 @@ async def test_CASE_9_the_service_period_is_that_of_the_version_in_force_on_the_
         client, as_headers, world.units["XC"], {"deadlines": {"penalty": {"decision_days": 90, "service_days": 5}}}, "x"
     )
     await world.act(case["id"], "investigation")
-    decision = {"decision_type": "罚款", "fine_amount": "100", "decided_on": today().isoformat(), "legal_basis": "x"}
+    decision = {
+        "decision_type": "罚款",
+        "penalty_kinds": ["fine"],
+        "fine_amount": "100",
+        "decided_on": today().isoformat(),
+        "legal_basis": "x",
+    }
     decided = (await world.act(case["id"], "decision", decision)).json()
     deadlines = {d["kind"]: d for d in decided["deadlines"]}
     assert deadlines["service"]["policy_id"] == county

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from enforcement_common.calendar import today
 from enforcement_common.contracts.case import (
@@ -28,6 +29,8 @@ from review_service.consumers import case_events
 from review_service.main import create_app
 
 UNIT = uuid.UUID("6f1a7d52-0000-4000-8000-000000000001")
+#: A legal-affairs officer of UNIT whom the directory knows: the reviewer of these tests' reviews.
+REVIEWER = uuid.UUID("6f1a7d52-0000-4000-8000-0000000000aa")
 
 
 def auth(*roles: str, unit: uuid.UUID | None = UNIT, officer: uuid.UUID | None = None) -> dict[str, str]:
@@ -35,9 +38,49 @@ def auth(*roles: str, unit: uuid.UUID | None = UNIT, officer: uuid.UUID | None =
     return kit_headers(*roles, unit=unit, officer=officer, name="测试", sub=f"local-{uuid.uuid4()}")
 
 
+def registered(officer_id: uuid.UUID, unit: uuid.UUID, name: str) -> OfficerRegistered:
+    """case-service's officer.registered for an active, certified officer."""
+    return OfficerRegistered(
+        officer_id=officer_id,
+        unit_id=unit,
+        name=name,
+        staff_type="established",
+        certificate_no=f"C-{officer_id.hex[:8]}",
+        certificate_expires_on=None,
+        qualification_status="active",
+    )
+
+
+async def outbox_payloads(app, event_type: str) -> list[dict]:
+    """The events of ``event_type`` this service wrote to its outbox, in order."""
+    async with app.state.sessions() as session:
+        return list(
+            (
+                await session.execute(
+                    text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY id"), {"t": event_type}
+                )
+            ).scalars()
+        )
+
+
 async def known_test_unit(app) -> None:
-    """The unit of these tests, as case-service's unit.created makes it known."""
+    """The unit of these tests and its reviewer, as case-service's events make them known."""
     await deliver_to(app, UnitCreated(unit_id=UNIT, code="TEST", name="测试单位", kind="county", parent_id=None))
+    await deliver_to(app, registered(REVIEWER, UNIT, "法制审核员"))
+
+
+async def transfer(client: httpx.AsyncClient, case_id: uuid.UUID, on: date | None = None) -> httpx.Response:
+    """REV-5: the file transferred to legal affairs (by the unit leader, for the handler) —
+    on the closing day unless ``on`` is given."""
+    headers = auth("unit_leader")
+    [obligation] = (await client.get("/api/v1/obligations", params={"case_id": str(case_id)}, headers=headers)).json()[
+        "items"
+    ]
+    return await client.post(
+        f"/api/v1/obligations/{obligation['id']}/submission",
+        json={"submitted_on": (on or date.fromisoformat(obligation["closed_on"])).isoformat()},
+        headers=headers,
+    )
 
 
 @pytest.fixture
@@ -65,7 +108,7 @@ def closed_case(
     )
 
 
-def remedy(case: CaseClosed, kind: str) -> CaseLegalRemedyRecorded:
+def remedy(case: CaseClosed, kind: str, filed_on: date | None = None) -> CaseLegalRemedyRecorded:
     return CaseLegalRemedyRecorded(
         case_id=case.case_id,
         unit_id=case.unit_id,
@@ -73,7 +116,7 @@ def remedy(case: CaseClosed, kind: str) -> CaseLegalRemedyRecorded:
         kind=kind,
         status="pending",
         result=None,
-        filed_on=case.closed_on,
+        filed_on=filed_on or case.closed_on,
         concluded_on=None,
         lead_handler_id=case.lead_handler_id,
         handler_ids=case.handler_ids,
@@ -85,6 +128,11 @@ def remedy(case: CaseClosed, kind: str) -> CaseLegalRemedyRecorded:
 def helpers():
     class H:
         unit = UNIT
+        reviewer = REVIEWER
+        basic_ok = BASIC_OK
+        transfer = staticmethod(transfer)
+        registered = staticmethod(registered)
+        events = staticmethod(outbox_payloads)
         closed = staticmethod(closed_case)
         remedy_for = staticmethod(remedy)
         headers = staticmethod(auth)
@@ -175,6 +223,15 @@ async def seed_sibling_townships(kit: ServiceTestKit, app, client: httpx.AsyncCl
             return created.json()
 
         review = await create_review(reviewed)
+        [owed] = (
+            await client.get("/api/v1/obligations", params={"case_id": str(reviewed.case_id)}, headers=legal)
+        ).json()["items"]
+        transferred = await client.post(
+            f"/api/v1/obligations/{owed['id']}/submission",
+            json={"submitted_on": closed_on.isoformat()},
+            headers=auth("unit_leader", unit=unit),
+        )
+        assert transferred.status_code == 200, transferred.text  # REV-5 before the review completes
         for role, caller in (("legal_affairs_head", legal), ("reviewed_unit_head", auth("unit_leader", unit=unit))):
             signed = await client.post(
                 f"/api/v1/reviews/{review['id']}/signatures", json={"role": role}, headers=caller

@@ -28,12 +28,13 @@ async def complete_review(client, helpers, case_id, *, basic=None, deduction=0, 
     body = {
         "case_id": str(case_id),
         "kind": "self",
-        "reviewer_ids": [str(uuid.uuid4())],
+        "reviewer_ids": [str(helpers.reviewer)],
         "basic": basic or BASIC_OK,
         "general": {"decision": {"deduction": deduction}},
         "problems": list(problems),
     }
     review = (await client.post("/api/v1/reviews", json=body, headers=helpers.headers("legal_affairs"))).json()
+    await helpers.transfer(client, case_id)  # REV-5: on the closing day, within the period
     await client.post(
         f"/api/v1/reviews/{review['id']}/signatures",
         json={"role": "legal_affairs_head"},
@@ -128,6 +129,7 @@ async def test_REV_9_summary_generated_from_the_data_submitted_and_overdue_once(
         str(silent_unit),
     }
     assert sent == 1
+
     again = await client.post(
         "/api/v1/summaries",
         json={"unit_id": str(helpers.unit), "period": "2026H1"},
@@ -168,8 +170,10 @@ async def test_REV_6_self_review_rate_and_REV_17_flag(client, deliver, helpers) 
         )
     ).json()
     assert after["obligations"] == 3 and after["excluded"] == 1 and after["reviewed"] == 1 and after["overdue"] == 1
-    assert after["self_review_rate"] == 0.5 and after["meets_target"] is False and after["rev17_flag"] is False
-    assert after["basis"] == ["REV-6", "REV-17"]
+    # REV-17 flags a rate below the policy target (100%), not only a unit with no review (issue 11 item 7:
+    # this assertion used to read rev17_flag False at 50%).
+    assert after["self_review_rate"] == 0.5 and after["meets_target"] is False and after["rev17_flag"] is True
+    assert after["target_rate"] == 1.0 and {"REV-6", "REV-17"} <= set(after["basis"])
 
 
 async def test_REV_10_REV_11_inspection_draws_up_to_5_per_category_reproducibly(app, client, deliver, helpers) -> None:
@@ -356,3 +360,27 @@ async def test_REV_9_two_concurrent_submissions_of_a_summary_submit_it_once(app,
     async with app.state.sessions() as session:
         sent = await session.scalar(text("SELECT count(*) FROM outbox WHERE event_type = 'review.summary_submitted'"))
     assert sent == 1
+
+
+async def test_REV_9_a_summary_is_refused_for_a_half_year_not_yet_ended_or_a_unit_that_does_not_exist(
+    client, helpers
+) -> None:
+    legal = helpers.headers("legal_affairs")
+    current = f"{today().year}H{1 if today().month <= 6 else 2}"
+    not_ended = await client.post(
+        "/api/v1/summaries", json={"unit_id": str(helpers.unit), "period": current}, headers=legal
+    )
+    assert not_ended.status_code == 422 and not_ended.json()["code"] == "summary.period_not_ended", not_ended.text
+    assert not_ended.json()["basis"] == ["REV-9"]
+    ended = "2026H1"
+    nowhere_unit = uuid.uuid4()
+    for caller in (legal, helpers.headers("legal_affairs", unit=nowhere_unit)):
+        # A random id is no unit, even in a token that claims it: 404, as for one outside the scope.
+        nowhere = await client.post(
+            "/api/v1/summaries", json={"unit_id": str(nowhere_unit), "period": ended}, headers=caller
+        )
+        assert nowhere.status_code == 404 and nowhere.json()["code"] == "resource.not_found", nowhere.text
+    allowed = await client.post(
+        "/api/v1/summaries", json={"unit_id": str(helpers.unit), "period": ended}, headers=legal
+    )
+    assert allowed.status_code == 201, allowed.text

@@ -53,7 +53,7 @@ async def test_REV_5_and_REV_15_follow_the_version_in_force_and_name_it(client, 
     body = {
         "case_id": str(after.case_id),
         "kind": "self",
-        "reviewer_ids": [str(uuid.uuid4())],
+        "reviewer_ids": [str(helpers.reviewer)],
         "basic": dict.fromkeys(
             (
                 "subject_lawful",

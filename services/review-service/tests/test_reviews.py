@@ -52,14 +52,17 @@ async def review(client, helpers, case_id, *, basic=None, deduction=0, kind="sel
     body = {
         "case_id": str(case_id),
         "kind": kind,
-        "reviewer_ids": [str(uuid.uuid4())],
+        "reviewer_ids": [str(helpers.reviewer)],
         "basic": basic or BASIC_OK,
         "general": {"filing": {"deduction": deduction, "notes": "立案审批表填写不全"}},
-        "problems": ["立案审批表填写不全"] if deduction else [],
+        # REV-7: an unqualified file lists its problems (a basic standard failed, or points deducted).
+        "problems": ["立案审批表填写不全"] if deduction or basic else [],
     }
     created = await client.post("/api/v1/reviews", json=body, headers=helpers.headers("legal_affairs"))
     assert created.status_code == 201, created.text
     result = created.json()
+    if sign and kind == "self":  # REV-5: the file transferred before the self-review completes
+        await helpers.transfer(client, case_id)
     if sign:
         await client.post(
             f"/api/v1/reviews/{result['id']}/signatures",
@@ -127,7 +130,7 @@ async def test_REV_12_remedy_filed_before_the_closure_excludes_the_obligation_at
     assert len(await events(app, "review.obligation_excluded")) == 1
     spot = await client.post(
         "/api/v1/reviews",
-        json={"case_id": str(case.case_id), "kind": "spot", "reviewer_ids": [str(uuid.uuid4())], "basic": BASIC_OK},
+        json={"case_id": str(case.case_id), "kind": "spot", "reviewer_ids": [str(helpers.reviewer)], "basic": BASIC_OK},
         headers=helpers.headers("legal_affairs"),
     )
     assert spot.status_code == 422 and spot.json()["basis"] == ["REV-12"], "no kind of review for an excluded case"
@@ -182,7 +185,7 @@ async def test_REV_8_one_file_counts_once_and_only_self_reviews_count(app, clien
     await review(client, helpers, case.case_id, basic=failing)  # the self-review
     open_second = await client.post(
         "/api/v1/reviews",
-        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(uuid.uuid4())], "basic": failing},
+        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(helpers.reviewer)], "basic": failing},
         headers=helpers.headers("legal_affairs"),
     )
     assert open_second.status_code == 409
@@ -207,7 +210,7 @@ async def test_REV_12_remedy_before_the_review_excludes_the_obligation(app, clie
     assert len(await events(app, "review.obligation_excluded")) == 1
     refused = await client.post(
         "/api/v1/reviews",
-        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(uuid.uuid4())], "basic": BASIC_OK},
+        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(helpers.reviewer)], "basic": BASIC_OK},
         headers=helpers.headers("legal_affairs"),
     )
     assert refused.status_code == 422 and refused.json()["basis"] == ["REV-12"]
@@ -216,18 +219,28 @@ async def test_REV_12_remedy_before_the_review_excludes_the_obligation(app, clie
 async def test_REV_12_remedy_after_the_review_completed_or_compensation_does_not_exclude(
     app, client, deliver, helpers
 ) -> None:
-    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=2))
+    case = helpers.closed(uuid.uuid4(), today() - timedelta(days=8))
     await deliver(case)
-    await review(client, helpers, case.case_id)
-    await deliver(helpers.remedy_for(case, "litigation"))
+    done = await review(client, helpers, case.case_id)
+    # REV-12 judges by the filing date: the review completed 5 days ago, the litigation was filed
+    # yesterday (the remedy used to be dated the closing day, before completion — which now voids).
+    async with app.state.sessions() as session, session.begin():
+        await session.execute(
+            text("UPDATE reviews SET completed_at = now() - interval '5 days' WHERE id = :id"), {"id": done["id"]}
+        )
+    await deliver(helpers.remedy_for(case, "litigation", filed_on=today() - timedelta(days=1)))
     assert (await obligation_of(client, helpers, case.case_id))["status"] == "reviewed"
+    assert (await client.get(f"/api/v1/reviews/{done['id']}", headers=helpers.headers("legal_affairs"))).json()[
+        "status"
+    ] == "completed"
+    assert await events(app, "review.voided") == []
     # The completed self-review stands, but the file is no longer reviewed: no further review of it.
     further = await client.post(
         "/api/v1/reviews",
         json={
             "case_id": str(case.case_id),
             "kind": "hierarchical",
-            "reviewer_ids": [str(uuid.uuid4())],
+            "reviewer_ids": [str(helpers.reviewer)],
             "basic": BASIC_OK,
             "general": {},
             "problems": [],
@@ -261,6 +274,7 @@ async def test_REV_7_two_signatures_complete_the_review_and_notify_the_lead_hand
     case = helpers.closed(lead, today() - timedelta(days=2))
     await deliver(case)
     created = await review(client, helpers, case.case_id, deduction=45, sign=False)
+    assert (await helpers.transfer(client, case.case_id)).status_code == 200  # REV-5
     one = await client.post(
         f"/api/v1/reviews/{created['id']}/signatures",
         json={"role": "legal_affairs_head"},
@@ -368,6 +382,7 @@ async def test_every_emitted_event_validates_against_its_schema(app, client, del
     await deliver(other)
     await deliver(helpers.remedy_for(other, "litigation"))
     await overdue_scanner(60).scan_once(app.state.sessions)
+    assert (await helpers.transfer(client, case.case_id, on=today())).status_code == 200  # late (REV-5)
     await review(client, helpers, case.case_id, basic={**BASIC_OK, "act_appropriate": False})
     async with app.state.sessions() as session:
         payloads = (await session.execute(text("SELECT payload FROM outbox"))).scalars().all()
@@ -393,7 +408,7 @@ async def test_scope_and_roles(client, deliver, helpers) -> None:
     assert (await client.get(f"/api/v1/obligations/{obligation['id']}", headers=other_unit)).status_code == 404
     forbidden = await client.post(
         "/api/v1/reviews",
-        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(uuid.uuid4())], "basic": BASIC_OK},
+        json={"case_id": str(case.case_id), "kind": "self", "reviewer_ids": [str(helpers.reviewer)], "basic": BASIC_OK},
         headers=helpers.headers("officer"),
     )
     assert forbidden.status_code == 403

@@ -17,10 +17,11 @@ redelivered event changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ARRAY, Boolean, Column, Date, Index, MetaData, Table, Text, update
+from sqlalchemy import ARRAY, Boolean, Column, Date, Index, MetaData, Table, Text, select, update
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +38,9 @@ from enforcement_common.contracts.case import (
 )
 from enforcement_common.events.consumer import ConsumerRunner, ReceivedEvent
 
+if TYPE_CHECKING:
+    from enforcement_common.auth.jwt import Caller
+
 __all__ = [
     "DIRECTORY_EVENTS",
     "DIRECTORY_TOPICS",
@@ -44,6 +48,7 @@ __all__ = [
     "case_views",
     "create_directory_tables",
     "drop_directory_tables",
+    "ensure_officers_in_scope",
     "officer_views",
     "register_directory",
 ]
@@ -244,3 +249,28 @@ def drop_directory_tables() -> None:
 
     op.drop_table("case_views")
     op.drop_table("officer_views")
+
+
+async def ensure_officers_in_scope(
+    session: AsyncSession, caller: Caller, officer_ids: Iterable[uuid.UUID], what: str = "officer"
+) -> None:
+    """Every id names an officer the directory knows, of a unit in the caller's scope: the same
+    404 ``resource.not_found`` otherwise, whether the officer does not exist or is out of scope
+    (an id in a write body is checked like an id in a path)."""
+    from enforcement_common.auth.scope import not_found, visible_units
+
+    wanted = set(officer_ids)
+    if not wanted:
+        return
+    units = dict(
+        (
+            await session.execute(
+                select(officer_views.c.officer_id, officer_views.c.unit_id).where(
+                    officer_views.c.officer_id.in_(wanted)
+                )
+            )
+        ).all()
+    )
+    visible = await visible_units(session, caller)
+    if set(units) != wanted or (visible is not None and not set(units.values()) <= visible):
+        raise not_found(what)

@@ -39,6 +39,7 @@ from enforcement_common.auth.dependencies import require_roles
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope, not_found
 from enforcement_common.calendar import today
+from enforcement_common.contracts import BoundedDate
 
 __all__ = [
     "PolicyCatalogue",
@@ -133,13 +134,16 @@ class PolicyNotInForce(ProblemError):
 
 async def store_defaults(session: AsyncSession, catalogue: PolicyCatalogue) -> None:
     """Store the platform defaults (idempotent). A default whose wording changed in code
-    while keeping its date would silently rewrite history: refused — add a version."""
+    while keeping its date would silently rewrite history: refused — add a version.
+
+    The wording is compared as the values model reads it, so that a value added to the model
+    later (with a default) does not make an earlier stored version "different": read back, the
+    stored version has that default, as it had in effect. The stored row keeps its id."""
     for default in catalogue.defaults:
-        policy_id = catalogue.default_id(default)
         await session.execute(
             insert(policy_versions)
             .values(
-                id=policy_id,
+                id=catalogue.default_id(default),
                 issuer_unit_id=None,
                 effective_from=default.effective_from,
                 values=default.values.model_dump(mode="json"),
@@ -149,11 +153,11 @@ async def store_defaults(session: AsyncSession, catalogue: PolicyCatalogue) -> N
             .on_conflict_do_nothing()
         )
         stored = await session.scalar(
-            select(policy_versions.c.id).where(
+            select(policy_versions.c["values"]).where(
                 policy_versions.c.issuer_unit_id.is_(None), policy_versions.c.effective_from == default.effective_from
             )
         )
-        if stored != policy_id:
+        if catalogue.values_model.model_validate(stored) != default.values:
             raise RuntimeError(
                 f"{catalogue.service}: the platform policy of {default.effective_from} differs from the stored one; "
                 "a version never changes — declare a new default with a later effective_from"
@@ -225,7 +229,7 @@ def policy_router(catalogue: PolicyCatalogue[V]) -> ServiceRouter:
         issuer_unit_id: uuid.UUID = Field(
             description="The issuing unit (its own unit and the units below it follow it)"
         )
-        effective_from: date = Field(description="First day in force (Asia/Shanghai); not earlier than today")
+        effective_from: BoundedDate = Field(description="First day in force (Asia/Shanghai); not earlier than today")
         values: values_model  # type: ignore[valid-type]
         source: PolicySource
 

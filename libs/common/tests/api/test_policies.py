@@ -106,3 +106,24 @@ async def test_a_default_changed_in_place_is_refused_at_start_up(app, database, 
     async with app.state.sessions() as session, session.begin():
         with pytest.raises(RuntimeError, match="a version never changes"):
             await store_defaults(session, changed)
+
+
+async def test_a_value_added_to_the_model_later_keeps_the_stored_default(app, policies) -> None:
+    """A field added to the values model with a default: the version stored before it (whose
+    JSON lacks the field) still reads as the default in code, so start-up accepts it and its
+    id stays the one facts already name."""
+    from sqlalchemy import select, text
+
+    from enforcement_common.policies import policy_versions, store_defaults
+
+    async with app.state.sessions() as session, session.begin():
+        before = (await session.execute(select(policy_versions.c.id, policy_versions.c["values"]))).one()
+        # As stored by an older release whose model had no day_kind field yet (its default applies).
+        older = {k: v for k, v in before.values.items() if k != "day_kind"}
+        # Only a test rewrites a version (the trigger forbids it otherwise).
+        await session.execute(text("ALTER TABLE policy_versions DISABLE TRIGGER policy_versions_immutable"))
+        await session.execute(policy_versions.update().values(values=older))
+        await session.execute(text("ALTER TABLE policy_versions ENABLE TRIGGER policy_versions_immutable"))
+        await store_defaults(session, policies)
+        after = (await session.execute(select(policy_versions.c.id))).scalars().all()
+    assert after == [before.id]

@@ -223,22 +223,24 @@ class Demo:
         if plan["hearing"] and "decision" in steps:
             steps.insert(steps.index("decision"), "hearing")
         dates = iter(self._dates(date.fromisoformat(plan["item"]["filed_on"]), len(steps)))
+        penalty = plan["item"]["category"] == "penalty"
+        confiscated = penalty and self.random.random() < 0.2
+        decided_on = None
         for step in steps:
             on = next(dates).isoformat()
+            decided_on = on if step == "decision" else decided_on
             body = {
                 "investigation": {"started_on": on},
                 "legal-review": {"opinion": "approved", "reviewed_on": on},
                 "hearing": {"held_on": on},
                 "decision": {
-                    "decision_type": "罚款" if plan["item"]["category"] == "penalty" else "决定",
+                    "decision_type": "罚款" if penalty else "决定",
                     "decided_on": on,
                     "legal_basis": "《中华人民共和国行政处罚法》等",
-                    "fine_amount": f"{self.random.choice([200, 500, 1000, 2000, 5000, 20000])}.00"
-                    if plan["item"]["category"] == "penalty"
-                    else None,
-                    "confiscation_amount": "800.00"
-                    if plan["item"]["category"] == "penalty" and self.random.random() < 0.2
-                    else None,
+                    "fine_amount": f"{self.random.choice([200, 500, 1000, 2000, 5000, 20000])}.00" if penalty else None,
+                    "confiscation_amount": "800.00" if confiscated else None,
+                    # 行政处罚法 第九条 kinds of a penalty decision (STAT-7)
+                    "penalty_kinds": (["fine", "confiscation"] if confiscated else ["fine"]) if penalty else None,
                 },
                 "service": {"served_on": on, "method": self.random.choice(["direct", "mail", "electronic"])},
                 "execution": {"executed_on": on},
@@ -260,7 +262,7 @@ class Demo:
                 "kind": self.random.choice(["reconsideration", "litigation"]),
                 "status": "concluded",
                 "result": self.random.choice(["upheld", "revoked", "changed"]),
-                "filed_on": plan["item"]["filed_on"],
+                "filed_on": decided_on,  # a remedy challenges the decision: filed after it (CASE-8)
                 "concluded_on": today().isoformat(),
             }
             await self._ok(

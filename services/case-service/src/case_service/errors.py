@@ -39,7 +39,7 @@ ASSESSMENT_IN_FUTURE = ErrorCode(
 )
 
 # Trainings
-UNKNOWN_ATTENDEES = ErrorCode("training.unknown_attendees", 422, "参训人员不存在", "Unknown attendees")
+# An attendee unknown or outside the caller's scope answers the generic 404 resource.not_found.
 
 # Cases
 INVALID_TRANSITION = ErrorCode(
@@ -52,6 +52,27 @@ TOO_FEW_HANDLERS = ErrorCode(
     "case.too_few_handlers", 422, "持证承办人不足两人", "Too few qualified handlers", ("CASE-9",)
 )
 UNKNOWN_HANDLER = ErrorCode("case.unknown_handler", 422, "承办人不存在", "Unknown handler")
+HANDLERS_NOT_QUALIFIED_ON_DATE = ErrorCode(
+    "case.handlers_not_qualified_on_date",
+    422,
+    "该环节日期持有效执法证的承办人不足",
+    "Too few handlers qualified on the action's date",
+    ("CASE-3", "CASE-9"),
+)
+FILED_BEFORE_BACKDATING_WINDOW = ErrorCode(
+    "case.filed_before_backdating_window",
+    422,
+    "立案日期早于允许补录的期限",
+    "Filing date earlier than the back-dating window",
+    ("CASE-3",),
+)
+INVALID_PENALTY_KINDS = ErrorCode(
+    "case.invalid_penalty_kinds",
+    422,
+    "处罚种类与决定内容不符",
+    "Penalty kinds do not match the decision",
+    ("STAT-7",),
+)
 EXTERNAL_REF_TAKEN = ErrorCode("case.external_ref_taken", 409, "外部编号已被使用", "external_ref already used")
 FILED_IN_FUTURE = ErrorCode("case.filed_in_future", 422, "立案日期晚于今日", "Filing date in the future")
 DATE_IN_FUTURE = ErrorCode("case.date_in_future", 422, "日期晚于今日", "Date in the future")
@@ -63,8 +84,39 @@ LEGAL_REVIEW_REQUIRED = ErrorCode(
 REMEDY_INCOMPLETE = ErrorCode(
     "case.remedy_incomplete", 422, "法律救济信息不完整", "Legal remedy incomplete", ("CASE-8",)
 )
+REMEDY_BEFORE_DECISION = ErrorCode(
+    "case.remedy_before_decision",
+    409,
+    "案件尚未作出决定，不能申请法律救济",
+    "No decision to challenge yet",
+    ("CASE-8",),
+)
+REMEDY_DATE_OUT_OF_RANGE = ErrorCode(
+    "case.remedy_date_out_of_range",
+    422,
+    "法律救济日期须在决定日期与今日之间",
+    "Remedy dates must lie between the decision and today",
+    ("CASE-8",),
+)
 IS_MAJOR_LOCKED = ErrorCode(
     "case.is_major_locked", 409, "立案后不得变更是否重大案件", "is_major cannot change after filing", ("CASE-4",)
+)
+DEADLINE_NOT_EXTENDABLE = ErrorCode(
+    "case.deadline_not_extendable",
+    422,
+    "该期限不可延长",
+    "Deadline cannot be extended",
+    ("CASE-9",),
+)
+EXTENSION_NOT_LATER = ErrorCode(
+    "case.extension_not_later", 422, "延长后的期限须晚于现期限", "New due date not after the current one", ("CASE-9",)
+)
+EXTENSION_APPROVED_LATE = ErrorCode(
+    "case.extension_approved_late",
+    422,
+    "期限届满后批准的延长不予认可",
+    "Extension approved after the deadline had passed",
+    ("CASE-9",),
 )
 
 # Bulk import

@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scanners=[
             lambda s: case_deadlines.scanner(s.deadline_scan_interval_seconds),
             lambda s: certificate_deadlines.scanner(s.deadline_scan_interval_seconds),
+            lambda s: certificate_deadlines.issuance_scanner(s.deadline_scan_interval_seconds),
         ],
         # Last days that waited for a holiday calendar: counted once a calendar update covers them.
         periodic=[PeriodicJob("deadline-days", 3600, _count_awaited_days)],

@@ -54,6 +54,8 @@ class Unit(Versioned, Timestamps, Base):
     kind: Mapped[str] = mapped_column(Text)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("units.id"))
     region_code: Mapped[str | None] = mapped_column(Text)
+    #: 职责: the case categories the unit is empowered to enforce (STAT-8: 无相关职责 vs 0).
+    duties: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
 
 
 class Officer(Versioned, Timestamps, Base):
@@ -77,6 +79,19 @@ class Officer(Versioned, Timestamps, Base):
     # The qualification status last told downstream (officer.registered / qualification_changed):
     # what time alone changes — a certificate running out — is reported by a scanner.
     reported_status: Mapped[str | None] = mapped_column(Text)
+
+
+class OfficerRestriction(Base):
+    """A period in which an officer's certificate was suspended or revoked (CASE-3): what a
+    handler was worth on a past date (a back-dated filing, an action dated before today)
+    even after a reinstatement. In force from ``from_on`` until the day before ``until_on``."""
+
+    __tablename__ = "officer_restrictions"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    officer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("officers.id"), index=True)
+    restriction: Mapped[str] = mapped_column(Text)  # suspended | revoked
+    from_on: Mapped[date] = mapped_column(Date)
+    until_on: Mapped[date | None] = mapped_column(Date)  # the reinstatement's date; null: still in force
 
 
 class Assessment(Timestamps, Base):
@@ -155,6 +170,8 @@ class Case(Versioned, Timestamps, Base):
     archived_on: Mapped[date | None] = mapped_column(Date)
     transferred_to: Mapped[str | None] = mapped_column(Text)
     end_reason: Mapped[str | None] = mapped_column(Text)  # transfer or withdrawal reason
+    #: 行政处罚的种类 of the decision (行政处罚法 第九条, STAT-7).
+    penalty_kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
 
 
 class CaseDeadline(Base):
@@ -172,7 +189,28 @@ class CaseDeadline(Base):
     basis: Mapped[list[str]] = mapped_column(ARRAY(Text))
     #: The policy version whose period set this deadline (CONTRACT.md "deadlines").
     policy_id: Mapped[uuid.UUID | None] = mapped_column()
+    #: When its case.deadline_overdue was written: by the scanner, or by the action that met it
+    #: late or ended the case past its day — once per deadline (CASE-9).
     overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The statutory last day before the first approved extension (null: never extended).
+    original_due_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CaseDeadlineExtension(Base):
+    """An approved extension of a deadline (延长办案期限, 行政处罚法 第六十条; CASE-9), kept as history."""
+
+    __tablename__ = "case_deadline_extensions"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    deadline_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case_deadlines.id"), index=True)
+    kind: Mapped[str] = mapped_column(Text)
+    previous_due_on: Mapped[date] = mapped_column(Date)
+    new_due_on: Mapped[date] = mapped_column(Date)
+    approved_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("officers.id"))
+    approved_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
 
 
 class TimelineEntry(Base):

@@ -68,7 +68,90 @@ def test_CASE_9_deadlines_90_calendar_days_and_7_working_days() -> None:
     assert rules.service_due(date(2026, 2, 12), penalty) == date(2026, 2, 28)
     assert rules.deadline_status(date(2026, 2, 28), None, date(2026, 3, 1)) == "overdue"
     assert rules.deadline_status(date(2026, 2, 28), None, date(2026, 2, 28)) == "open"
-    assert rules.deadline_status(date(2026, 2, 28), date(2026, 3, 5), date(2026, 3, 9)) == "met"
+    # Served 5 Mar for a 28 Feb deadline: a breach, visible after the cure (was asserted "met").
+    assert rules.deadline_status(date(2026, 2, 28), date(2026, 3, 5), date(2026, 3, 9)) == "met_late"
+    assert rules.deadline_status(date(2026, 2, 28), date(2026, 2, 28), date(2026, 3, 9)) == "met"
+
+
+def test_case_9_late_deadline_reads_met_late_with_days_late() -> None:
+    due = date(2026, 11, 1)
+    # Decided a month late (the example): met_late for good, 30 days late.
+    assert rules.deadline_status(due, date(2026, 12, 1), date(2026, 12, 1)) == "met_late"
+    assert rules.days_late(due, date(2026, 12, 1), date(2027, 6, 1)) == 30, "fixed once met"
+    # On the last day: met, not late.
+    assert rules.deadline_status(due, due, date(2026, 12, 1)) == "met"
+    assert rules.days_late(due, due, date(2026, 12, 1)) is None
+    # Still open past the day: overdue, days late growing with today.
+    assert rules.deadline_status(due, None, date(2026, 11, 4)) == "overdue"
+    assert rules.days_late(due, None, date(2026, 11, 4)) == 3
+    assert rules.days_late(due, None, date(2026, 11, 1)) is None, "open on its last day"
+    # Met late even when the case has ended since: the breach does not lapse.
+    assert rules.deadline_status(due, date(2026, 11, 2), date(2026, 12, 1), "closed") == "met_late"
+    assert rules.deadline_status(due, None, date(2026, 12, 1), "withdrawn") == "lapsed"
+    assert rules.days_late(due, None, date(2026, 12, 1), "withdrawn") is None
+    # A day not yet countable is neither late nor breached.
+    assert rules.deadline_status(None, date(2026, 11, 2), date(2026, 12, 1)) == "met"
+    assert not rules.is_breached(None, date(2026, 12, 1))
+    assert set(rules.DEADLINE_STATUSES) == {"open", "met", "met_late", "overdue", "awaiting_calendar", "lapsed"}
+
+
+def test_case_9_breach_is_the_day_after_due_on() -> None:
+    assert not rules.is_breached(date(2026, 11, 1), date(2026, 11, 1))
+    assert rules.is_breached(date(2026, 11, 1), date(2026, 11, 2))
+
+
+def test_case_9_service_periods_per_category_by_statute() -> None:
+    penalty, license = rules.DEFAULT_DEADLINES["penalty"], rules.DEFAULT_DEADLINES["license"]
+    # 行政处罚法 第六十一条: 7 working days; 行政许可法 第四十四条: 10 working days.
+    assert (penalty.service_days, penalty.service_day_kind) == (7, "working")
+    assert (license.service_days, license.service_day_kind) == (10, "working")
+    # Decided Thu 12 Feb 2026 (Spring Festival 15–23 Feb off, Sat 14 and Sat 28 Feb worked):
+    # 7 working days end Sat 28 Feb, 10 end Wed 4 Mar.
+    assert rules.service_due(date(2026, 2, 12), penalty) == date(2026, 2, 28)
+    assert rules.service_due(date(2026, 2, 12), license) == date(2026, 3, 4)
+    for category in ("coercion", "inspection", "levy", "requisition"):
+        period = rules.DEFAULT_DEADLINES[category]
+        assert not rules.has_service_deadline(period) and rules.service_due(date(2026, 2, 12), period) is None
+    assert rules.has_service_deadline(penalty) and rules.has_service_deadline(license)
+
+
+EXTENSION = {
+    "due_on": date(2026, 5, 31),
+    "met_on": None,
+    "case_status": "investigating",
+    "filed_on": date(2026, 3, 2),
+    "new_due_on": date(2026, 6, 30),
+    "approved_on": date(2026, 5, 20),
+    "today": date(2026, 5, 25),
+}
+
+
+def test_case_9_decision_deadline_extension_allowed() -> None:
+    assert rules.check_extension("decision", **EXTENSION) is None
+    # Approved on the last day itself, and on the filing day: both still in time.
+    assert (
+        rules.check_extension("decision", **{**EXTENSION, "approved_on": date(2026, 5, 31), "today": date(2026, 6, 2)})
+        is None
+    )
+    assert rules.check_extension("decision", **{**EXTENSION, "approved_on": date(2026, 3, 2)}) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "changes", "refusal"),
+    [
+        ("service", {}, "not_extendable"),  # 第六十一条 has no extension clause
+        ("decision", {"met_on": date(2026, 5, 1)}, "not_extendable"),
+        ("decision", {"case_status": "withdrawn"}, "not_extendable"),
+        ("decision", {"due_on": None}, "not_extendable"),
+        ("decision", {"new_due_on": date(2026, 5, 31)}, "not_later"),
+        ("decision", {"new_due_on": date(2026, 5, 1)}, "not_later"),
+        ("decision", {"approved_on": date(2026, 5, 26)}, "approved_in_future"),
+        ("decision", {"approved_on": date(2026, 3, 1)}, "approved_before_filing"),
+        ("decision", {"approved_on": date(2026, 6, 1), "today": date(2026, 6, 2)}, "approved_after_due"),
+    ],
+)
+def test_case_9_decision_deadline_extension_refused(kind: str, changes: dict, refusal: str) -> None:
+    assert rules.check_extension(kind, **{**EXTENSION, **changes}) == refusal
 
 
 def test_case_number_format() -> None:

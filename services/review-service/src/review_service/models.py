@@ -48,6 +48,8 @@ class Obligation(Versioned, Base):
     #: pending | submitted | reviewed | excluded (overdue is pending past due_on)
     status: Mapped[str] = mapped_column(Text, default="pending")
     submitted_on: Mapped[date | None] = mapped_column(Date)
+    #: REV-5: days the transfer came after due_on; the breach stays visible after review.
+    days_late: Mapped[int | None] = mapped_column(Integer)
     excluded_by_remedy_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     exclusion_reason: Mapped[str | None] = mapped_column(Text)
     overdue_emitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -70,12 +72,15 @@ class Review(Versioned, Base):
     problems: Mapped[list] = mapped_column(JSONB)
     score: Mapped[int] = mapped_column(Integer)
     grade: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text, default="awaiting_signatures")  # awaiting_signatures | completed
+    #: awaiting_signatures | completed | voided (REV-12)
+    status: Mapped[str] = mapped_column(Text, default="awaiting_signatures")
     signatures: Mapped[dict] = mapped_column(JSONB, default=dict)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
     #: The policy version whose values made the determination (CONTRACT.md "policies").
     policy_id: Mapped[uuid.UUID | None] = mapped_column()
+    #: REV-12: {on, reason, remedy_id, remedy_filed_on, basis, policy_id} when voided.
+    voided: Mapped[dict | None] = mapped_column(JSONB)
 
 
 class Notification(Base):
@@ -106,6 +111,8 @@ class AnnualAssessment(Base):
     consequence: Mapped[str] = mapped_column(Text, default="none")
     #: Levels already announced with review.officer_sanctioned (once each).
     sanctioned_levels: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    #: Levels withdrawn (review.officer_sanction_withdrawn) when no longer reached, in order.
+    withdrawn_levels: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     #: The policy version whose values made the determination (CONTRACT.md "policies").
     policy_id: Mapped[uuid.UUID | None] = mapped_column()
 
@@ -142,6 +149,25 @@ class Inspection(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
 
 
+class InspectionFinding(Base):
+    """REV-11 (second sentence): per drawn file, the file's grade and its self-review's quality."""
+
+    __tablename__ = "inspection_findings"
+    inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id"), primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    file_grade: Mapped[str] = mapped_column(Text)
+    file_score: Mapped[int | None] = mapped_column(Integer)
+    #: good | deficient | not_done (案卷质量 and 自查质量, REV-11)
+    self_review_quality: Mapped[str] = mapped_column(Text)
+    self_review_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    self_review_grade: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list] = mapped_column(JSONB)
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, server_default=func.now())
+
+
 class ExemplaryFile(Base):
     """优秀案卷 selected for learning exchange (REV-16)."""
 
@@ -161,3 +187,5 @@ class ExcludingRemedy(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     remedy_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     kind: Mapped[str] = mapped_column(Text)
+    #: REV-12: the earliest filing date seen (the remedy is judged by when it was filed).
+    filed_on: Mapped[date | None] = mapped_column(Date)

@@ -1,6 +1,6 @@
 """review-service's configurable rules as policy versions (CONTRACT.md "policies"):
 REV-5 self-review period, REV-8 above ten lead cases, REV-9 summary due days, REV-15
-grade bands — resolved by the unit and the date of the fact (closure, review, half year)."""
+grade bands, REV-6/REV-17 self-review rate target — resolved by the unit and the date of the fact (closure, review, half year)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ class ReviewPolicy(BaseModel):
     above_ten_lead_cases: Literal["manual_review", "seed_table"] = "manual_review"
     #: REV-9: a half-year summary is overdue this many days after the half year ends.
     summary_due_days: int = Field(default=15, ge=0, le=180)
+    #: REV-6 / REV-17: the self-review rate a unit must reach, in percent (the seed: 100%);
+    #: below it, compliance flags the unit (REV-17) — not only a unit with no review at all.
+    self_review_rate_target: int = Field(default=100, ge=1, le=100)
 
     @property
     def grade_bands(self) -> GradeBands:

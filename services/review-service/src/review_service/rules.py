@@ -1,7 +1,9 @@
 """Pure rules of case-file review (案卷评查) — no I/O, unit-tested directly.
 
-REV-5 obligation due date, REV-12 exclusion, REV-13 basic standards, REV-14
-deductions, REV-15 grade bands, REV-8 annual consequences.
+REV-5 obligation due date and late transfer, REV-12 exclusion judged by the remedy's
+filing date, REV-13 basic standards, REV-14 deductions, REV-15 grade bands, REV-7 problems
+of an unqualified file, REV-8 annual consequences and their withdrawal, REV-6/REV-17
+compliance per period, REV-10 yearly inspection, REV-11 draws and findings.
 """
 
 from __future__ import annotations
@@ -35,6 +37,49 @@ def obligation_due(closed_on: date, days: int = SELF_REVIEW_DAYS) -> date:
     return closed_on + timedelta(days=days)
 
 
+def transfer_days_late(submitted_on: date, due_on: date) -> int | None:
+    """REV-5: days the file was transferred after ``due_on`` (None when on time)."""
+    late = (submitted_on - due_on).days
+    return late if late > 0 else None
+
+
+TransferStatus = Literal["open", "met", "met_late", "overdue", "lapsed"]
+
+
+def transfer_deadline(
+    due_on: date, submitted_on: date | None, today_: date, *, excluded: bool = False
+) -> tuple[TransferStatus, int | None]:
+    """REV-5 as a deadline (CONTRACT.md "deadlines"): ``met``/``met_late`` once transferred —
+    a late transfer stays ``met_late`` with its days late —, ``overdue`` while untransferred past
+    ``due_on``, ``lapsed`` when the obligation was excluded untransferred (REV-12)."""
+    if submitted_on is not None:
+        late = transfer_days_late(submitted_on, due_on)
+        return ("met_late", late) if late else ("met", None)
+    if excluded:
+        return "lapsed", None
+    if today_ > due_on:
+        return "overdue", (today_ - due_on).days
+    return "open", None
+
+
+def transfer_date_problem(
+    submitted_on: date, closed_on: date, today_: date, overdue_recorded_on: date | None
+) -> str | None:
+    """REV-5: why a transfer date cannot be recorded, or None. Not in the future, not before
+    the closure, and — once the platform recorded the file untransferred after due_on (the
+    overdue event) — not before that record: back-dating would erase the breach."""
+    if submitted_on > today_:
+        return "submitted_on is in the future."
+    if submitted_on < closed_on:
+        return f"submitted_on is earlier than the closure ({closed_on.isoformat()})."
+    if overdue_recorded_on is not None and submitted_on < overdue_recorded_on:
+        return (
+            f"The file was recorded untransferred and overdue on {overdue_recorded_on.isoformat()}: "
+            "a transfer cannot be dated before that."
+        )
+    return None
+
+
 #: REV-12: the legal remedies under which a case is not reviewed, with their names.
 EXCLUDING_REMEDIES = {"reconsideration": "行政复议", "litigation": "行政诉讼"}
 
@@ -42,6 +87,21 @@ EXCLUDING_REMEDIES = {"reconsideration": "行政复议", "litigation": "行政�
 def excludes_review(remedy_kind: str) -> bool:
     """REV-12: a case under reconsideration or litigation is not reviewed."""
     return remedy_kind in EXCLUDING_REMEDIES
+
+
+def remedy_voids_completed_review(remedy_filed_on: date | None, review_completed_on: date) -> bool:
+    """REV-12 judges by when the remedy was FILED, not when the platform learnt of it: a
+    reconsideration or litigation filed on or before the day the review completed means the
+    file was already under remedy — the review is voided. Filed later, the review stands.
+    The same day counts as before: a date cannot show the filing came after completion, and
+    a file under remedy must not count against the handler (REV-8). Unknown filing date
+    (remedies seen before dates were kept): the review stands."""
+    return remedy_filed_on is not None and remedy_filed_on <= review_completed_on
+
+
+def problems_listed(problems: list[str]) -> bool:
+    """REV-7 (列出发现的问题): at least one non-blank problem."""
+    return any(p.strip() for p in problems)
 
 
 @dataclass(frozen=True)
@@ -82,6 +142,19 @@ def consequence(
     if lead_cases > 10 and above_ten == "manual_review":
         return "manual_review"
     return LEVELS[min(unqualified, 3) - 1]
+
+
+def levels_to_withdraw(announced: list[str], lead_cases: int, unqualified: int) -> list[Consequence]:
+    """REV-8 recomputed after a file left the tally (REV-12): the announced levels the year's
+    count no longer reaches, highest first. The seed table gives the highest level the count
+    supports (whatever the above-ten policy); a manual-review flag is withdrawn only when no
+    unqualified file is left."""
+    supported = consequence(lead_cases, unqualified, "seed_table")
+    rank = LEVELS.index(supported) + 1 if supported in LEVELS else 0
+    withdrawn: list[Consequence] = [level for level in LEVELS if level in announced and LEVELS.index(level) + 1 > rank]
+    if "manual_review" in announced and unqualified == 0:
+        withdrawn.append("manual_review")
+    return sorted(withdrawn, key=lambda level: -(LEVELS.index(level) if level in LEVELS else -1))
 
 
 # --- REV-9 half-year summaries ---------------------------------------------------------------
@@ -137,3 +210,49 @@ def draw(ledger: dict[str, list[str]], per_category: int, seed: str) -> dict[str
 def self_review_rate(reviewed: int, due: int) -> float | None:  # due = fell due, not excluded
     """REV-6: reviewed files over files due for self-review (excluded ones do not count)."""
     return None if due == 0 else round(reviewed / due, 4)
+
+
+def meets_rate_target(rate: float | None, target_percent: int) -> bool | None:
+    """REV-6: the unit's self-review rate reaches the policy's target (the seed: 100%)."""
+    return None if rate is None else rate * 100 >= target_percent - 1e-9
+
+
+def rev17_flag(rate: float | None, target_percent: int) -> bool:
+    """REV-17: files fell due and the self-review rate is below the target — not only a unit
+    with no self-review at all."""
+    return rate is not None and not meets_rate_target(rate, target_percent)
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """REV-6 "per unit and period": ``2026`` (year), ``2026H1``/``2026H2`` (half year),
+    ``2026Q1``…``2026Q4`` (quarter) ⇒ (first day, last day)."""
+    if len(period) == 4 and period.isdigit():
+        return date(int(period), 1, 1), date(int(period), 12, 31)
+    if len(period) == 6 and period[:4].isdigit() and period[4] == "H" and period[5] in "12":
+        return half_year(period)
+    if len(period) == 6 and period[:4].isdigit() and period[4] == "Q" and period[5] in "1234":
+        year, quarter = int(period[:4]), int(period[5])
+        first = date(year, 3 * quarter - 2, 1)
+        last = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+        return first, last - timedelta(days=1)
+    raise ValueError(f"period must look like 2026, 2026H1 or 2026Q3, not {period!r}")
+
+
+def inspection_missing(year: int, inspections_in_year: int, today_: date) -> bool | None:
+    """REV-10 (每年至少一次): flagged once the year has ended without an inspection; None
+    while the year is still running and none has been made yet (not a breach yet)."""
+    if inspections_in_year > 0:
+        return False
+    return True if today_ > date(year, 12, 31) else None
+
+
+# --- REV-11 inspection findings ---------------------------------------------------------------
+
+#: REV-11 second sentence (自查质量): good (自查准确规范), deficient (自查存在不足), not_done (未开展自查).
+SELF_REVIEW_QUALITIES = ("good", "deficient", "not_done")
+
+
+def self_review_quality_consistent(quality: str, has_completed_self_review: bool) -> bool:
+    """REV-11: a file without a completed self-review can only be found ``not_done``; one with
+    a completed self-review is judged ``good`` or ``deficient``."""
+    return (quality == "not_done") != has_completed_self_review

@@ -98,6 +98,7 @@ _PLATFORM_STATUS = {
     "http.error": 400,
     "request.malformed_json": 400,
     "request.too_large": 413,
+    "request.nesting_too_deep": 400,
     "request.unsupported_media_type": 415,
     "auth.missing_token": 401,
     "auth.invalid_token": 401,

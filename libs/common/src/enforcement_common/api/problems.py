@@ -38,6 +38,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "http.error": ("请求错误", "Request error"),
     "request.malformed_json": ("请求体不是合法的 JSON", "Malformed JSON body"),
     "request.too_large": ("请求体过大", "Request body too large"),
+    "request.nesting_too_deep": ("请求体嵌套层级过深", "JSON nested too deeply"),
     "request.unsupported_media_type": ("不支持的请求体格式", "Unsupported media type"),
     "auth.missing_token": ("缺少身份令牌", "Authentication required"),
     "auth.invalid_token": ("身份令牌无效", "Invalid token"),

@@ -31,6 +31,7 @@ __all__ = [
     "register_unit_tree",
     "scope_clause",
     "select_in_scope",
+    "units_below",
     "visible_units",
 ]
 
@@ -48,14 +49,19 @@ _DESCENDANTS = text(
 )
 
 
+async def units_below(session: AsyncSession, root: uuid.UUID) -> frozenset[uuid.UUID]:
+    """``root`` and every unit below it (the subtree of the unit tree)."""
+    rows = await session.execute(_DESCENDANTS, {"root": root})
+    return frozenset(rows.scalars())
+
+
 async def visible_units(session: AsyncSession, caller: Caller) -> frozenset[uuid.UUID] | None:
     """The units the caller may see; ``None`` means all (county-wide roles)."""
     if caller.county_wide:
         return None
     if caller.unit_id is None:
         return frozenset()
-    rows = await session.execute(_DESCENDANTS, {"root": caller.unit_id})
-    return frozenset(rows.scalars())
+    return await units_below(session, caller.unit_id)
 
 
 def not_found(what: str = "resource") -> ProblemError:
@@ -63,10 +69,16 @@ def not_found(what: str = "resource") -> ProblemError:
 
 
 async def ensure_in_scope(session: AsyncSession, caller: Caller, unit_id: uuid.UUID, what: str = "resource") -> None:
-    """404 when ``unit_id`` is outside the caller's scope (the object is not revealed to exist)."""
+    """404 when ``unit_id`` is outside the caller's scope or names no unit this service knows
+    (the same answer: whether it exists elsewhere is not revealed)."""
     visible = await visible_units(session, caller)
     if visible is not None and unit_id not in visible:
         raise not_found(what)
+    # A county-wide caller sees every unit, and a caller's own unit is in its scope by its
+    # token alone: that the unit exists is still to be checked (a random id is no unit).
+    if visible is None or unit_id == caller.unit_id:
+        if await session.scalar(select(unit_tree.c.unit_id).where(unit_tree.c.unit_id == unit_id)) is None:
+            raise not_found(what)
 
 
 def scope_clause(column: ColumnElement, visible: frozenset[uuid.UUID] | None) -> ColumnElement[bool]:

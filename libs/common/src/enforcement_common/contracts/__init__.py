@@ -11,6 +11,24 @@ Schemas and the AsyncAPI document are generated from these models
 from __future__ import annotations
 
 from enforcement_common.contracts import accountability, case, review, tolerance  # noqa: F401  (registration)
-from enforcement_common.contracts._base import EventData, Money, MoneyAmount, event_model_for, registered_event_types
+from enforcement_common.contracts._base import (
+    EARLIEST_DATE,
+    BoundedDate,
+    EventData,
+    Money,
+    MoneyAmount,
+    PastDate,
+    event_model_for,
+    registered_event_types,
+)
 
-__all__ = ["EventData", "Money", "MoneyAmount", "event_model_for", "registered_event_types"]
+__all__ = [
+    "EARLIEST_DATE",
+    "BoundedDate",
+    "EventData",
+    "Money",
+    "MoneyAmount",
+    "PastDate",
+    "event_model_for",
+    "registered_event_types",
+]

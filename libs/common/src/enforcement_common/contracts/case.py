@@ -238,6 +238,21 @@ class CaseDeadlineOverdue(_CaseData):
     basis: list[str]
 
 
+class CaseDeadlineExtended(_CaseData):
+    """A deadline extended with approval (延长办案期限, 行政处罚法 第六十条; CASE-9): the new last
+    day in force, the one before and the statutory original."""
+
+    type: ClassVar[str] = "case.deadline_extended"
+    extension_id: UUID
+    kind: str
+    previous_due_on: date
+    due_on: date
+    original_due_on: date
+    approved_by: UUID
+    approved_on: date
+    basis: list[str]
+
+
 class CalendarYearPublished(EventData):
     """A year's holiday schedule (节假日安排) as published by the State Council, entered on the
     platform; every service counts working days of that year by it (CONTRACT.md "calendar")."""

@@ -72,10 +72,9 @@ class ReviewFailed(_ReviewResult):
     type: ClassVar[str] = "review.failed"
 
 
-class ReviewOfficerSanctioned(EventData):
-    """Annual consequence level reached by a lead handler (REV-8)."""
+class _OfficerLevelData(EventData):
+    """A REV-8 level of a lead handler's year (the level and the counts it rests on)."""
 
-    type: ClassVar[str] = "review.officer_sanctioned"
     topic: ClassVar[str] = REVIEWS
     subject_field: ClassVar[str] = "officer_id"
     schema_version: Literal[1] = 1
@@ -86,6 +85,43 @@ class ReviewOfficerSanctioned(EventData):
     unqualified_count: int
     lead_cases: int
     basis: list[str]
+
+
+class ReviewOfficerSanctioned(_OfficerLevelData):
+    """Annual consequence level reached by a lead handler (REV-8)."""
+
+    type: ClassVar[str] = "review.officer_sanctioned"
+
+
+class ReviewOfficerSanctionWithdrawn(_OfficerLevelData):
+    """A REV-8 level announced with review.officer_sanctioned is no longer reached — e.g. an
+    unqualified file voided because a reconsideration or litigation was filed before its
+    self-review completed (REV-12). case-service lifts a suspension that no longer stands."""
+
+    type: ClassVar[str] = "review.officer_sanction_withdrawn"
+    reason: str
+    policy_id: UUID | None = None
+
+
+class ReviewVoided(EventData):
+    """A completed review voided: its file is under reconsideration or litigation filed before
+    the review completed, so it is not reviewed (REV-12)."""
+
+    type: ClassVar[str] = "review.voided"
+    topic: ClassVar[str] = REVIEWS
+    subject_field: ClassVar[str] = "review_id"
+    schema_version: Literal[1] = 1
+    review_id: UUID
+    case_id: UUID
+    unit_id: UUID
+    kind: ReviewKind
+    grade: Grade
+    lead_handler_id: UUID
+    reason: str
+    remedy_id: UUID
+    remedy_filed_on: date
+    basis: list[str]
+    policy_id: UUID | None = None
 
 
 class ReviewInspectionDrawn(EventData):

@@ -17,7 +17,6 @@ takes seconds) and their numbers stay gapless.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,6 +31,7 @@ from case_service.cases.schemas import CaseCreate
 from case_service.config import Settings
 from case_service.events import emit
 from case_service.models import Case
+from enforcement_common.api import json_body
 from enforcement_common.api.problems import (
     ProblemError,
     constraint_problem,
@@ -90,7 +90,7 @@ class MalformedLine:
 
 def _ndjson_item(number: int, line: str) -> Any:
     try:
-        return json.loads(line)
+        return json_body.loads(line)
     except ValueError as exc:
         return MalformedLine(number, str(exc))
 
@@ -102,7 +102,7 @@ def parse_items(body: bytes, media_type: str) -> list[Any]:
             lines = body.decode("utf-8").splitlines()
             items = [_ndjson_item(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
         else:
-            items = json.loads(body)
+            items = json_body.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProblemError(400, "request.malformed_json", f"The body is not a JSON array or NDJSON: {exc}") from exc
     if not isinstance(items, list):

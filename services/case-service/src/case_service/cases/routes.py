@@ -1,18 +1,22 @@
 """Routes of /cases: filing, reading, lifecycle actions, timeline, legal remedies."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from case_service.cases import imports, service
+from case_service.cases import counts, imports, service
+from case_service.cases.rules import DeadlineStatus
 from case_service.cases.schemas import (
     Archive,
+    CaseCounts,
     CaseCreate,
     CaseRead,
     Closure,
+    CountsGroupBy,
+    DeadlineExtensionCreate,
+    DeadlineExtensionRead,
     Decision,
     Execution,
     Hearing,
@@ -26,13 +30,23 @@ from case_service.cases.schemas import (
     Transfer,
     Withdrawal,
 )
-from case_service.deps import CONFLICTS, AnyCaller, CaseActor, CaseFiler, LegalAffairs, Platform, SettingsDep
+from case_service.deps import (
+    CONFLICTS,
+    AnyCaller,
+    CaseActor,
+    CaseFiler,
+    CountsReader,
+    LegalAffairs,
+    Platform,
+    SettingsDep,
+)
 from case_service.models import Case
 from enforcement_common.api.concurrency import IfMatchDep, set_etag
 from enforcement_common.api.pagination import Page, PageParamsDep
 from enforcement_common.api.routing import COMMON_RESPONSES, NOT_FOUND, SessionDep, problem
 from enforcement_common.api.transaction import ServiceRouter
 from enforcement_common.auth.jwt import Caller
+from enforcement_common.contracts import BoundedDate
 from enforcement_common.contracts.case import CaseCategory, CaseStatus
 
 router = ServiceRouter(prefix="/cases", tags=["cases"], responses=COMMON_RESPONSES)
@@ -100,11 +114,15 @@ async def list_cases(
     category: CaseCategory | None = None,
     status: CaseStatus | None = None,
     handler_id: uuid.UUID | None = None,
-    filed_from: date | None = None,
-    filed_to: date | None = None,
-    closed_from: date | None = None,
-    closed_to: date | None = None,
+    filed_from: BoundedDate | None = None,
+    filed_to: BoundedDate | None = None,
+    closed_from: BoundedDate | None = None,
+    closed_to: BoundedDate | None = None,
     q: Annotated[str | None, Query(max_length=100, description="in title, case number or party name")] = None,
+    deadline_status: Annotated[
+        DeadlineStatus | None,
+        Query(description="cases having a deadline in this status today (CASE-9), e.g. overdue or met_late"),
+    ] = None,
 ) -> Page[CaseRead]:
     """Cases in the caller's scope, oldest filing first."""
     return await service.list_page(
@@ -118,6 +136,34 @@ async def list_cases(
         filed=(filed_from, filed_to),
         closed=(closed_from, closed_to),
         q=q,
+        deadline_status=deadline_status,
+    )
+
+
+@router.get(":counts", response_model=CaseCounts, responses=NOT_FOUND)
+async def case_counts(
+    caller: CountsReader,
+    session: SessionDep,
+    from_date: Annotated[BoundedDate, Query(alias="from", description="first day of the period (Asia/Shanghai)")],
+    to_date: Annotated[BoundedDate, Query(alias="to", description="last day of the period, included")],
+    unit_id: Annotated[
+        uuid.UUID | None, Query(description="the unit, its sub-units included; default: the caller's scope")
+    ] = None,
+    group_by: Annotated[
+        CountsGroupBy | None,
+        Query(description="category; status (the case's status now); unit (the case's own unit); month (of each fact)"),
+    ] = None,
+) -> CaseCounts:
+    """The owner's counts for reconciliation (STAT-7): filed, decided, closed, hearings, amounts, penalty kinds.
+
+    stats-service's ``/admin/reconciliation`` compares its counters with these. A case counts
+    once per fact, in the period of that fact: ``filed`` by filed_on, ``closed`` by closed_on,
+    ``decided``, ``hearings``, ``fines_total``, ``confiscations_total`` and ``penalty_decisions``
+    by decided_on; a penalty decision with several kinds counts under its heaviest (行政处罚法
+    第九条). Roles justice_bureau and auditor; a unit outside the caller's scope answers 404.
+    """
+    return await counts.counts(
+        session, caller, unit_id=unit_id, from_date=from_date, to_date=to_date, group_by=group_by
     )
 
 
@@ -278,7 +324,62 @@ async def case_withdrawal(
     return await _reply(session, case, caller, response)
 
 
-@router.post("/{case_id}/legal-remedies", status_code=201, response_model=RemedyRead, responses=NOT_FOUND)
+@router.post(
+    "/{case_id}/deadline-extensions",
+    status_code=201,
+    response_model=DeadlineExtensionRead,
+    responses={
+        **NOT_FOUND,
+        **{status: doc for status, doc in CONFLICTS.items() if status != 409},  # If-Match only
+        422: problem(
+            "case.deadline_not_extendable (only a running decision deadline), case.extension_not_later, "
+            "case.extension_approved_late, case.date_in_future, case.date_out_of_order (approved_on)"
+        ),
+    },
+)
+async def extend_deadline(
+    case_id: uuid.UUID,
+    body: DeadlineExtensionCreate,
+    caller: CaseActor,
+    session: SessionDep,
+    if_match: IfMatchDep,
+    response: Response,
+) -> DeadlineExtensionRead:
+    """Record an approved extension of a deadline (延长办案期限, 行政处罚法 第六十条; CASE-9).
+
+    The deadline's `due_on` moves to `new_due_on`; its `original_due_on` and `extensions` keep
+    the statutory day and the history. `approved_by` is an officer in the caller's scope (404
+    otherwise). If-Match (the case's ETag) is checked when given; the case gets a new version."""
+    extension = await service.extend_deadline(session, caller, case_id, body, if_match)
+    response.headers["Location"] = f"/api/v1/cases/{case_id}/deadline-extensions"
+    return service.extension_read(extension)
+
+
+@router.get("/{case_id}/deadline-extensions", response_model=Page[DeadlineExtensionRead], responses=NOT_FOUND)
+async def list_deadline_extensions(
+    case_id: uuid.UUID, caller: AnyCaller, session: SessionDep, page: PageParamsDep
+) -> Page[DeadlineExtensionRead]:
+    """The approved extensions of the case's deadlines, oldest first (CASE-9)."""
+    return await service.list_extensions(session, caller, case_id, page)
+
+
+@router.get("/{case_id}/legal-remedies", response_model=Page[RemedyRead], responses=NOT_FOUND)
+async def list_remedies(
+    case_id: uuid.UUID, caller: AnyCaller, session: SessionDep, page: PageParamsDep
+) -> Page[RemedyRead]:
+    """The case's reconsiderations, litigations and compensations and their results (CASE-8)."""
+    return await service.list_remedies(session, caller, case_id, page)
+
+
+@router.post(
+    "/{case_id}/legal-remedies",
+    status_code=201,
+    response_model=RemedyRead,
+    responses={
+        **NOT_FOUND,
+        409: problem("The case has no decision yet (case.remedy_before_decision, CASE-8)"),
+    },
+)
 async def record_remedy(
     case_id: uuid.UUID, body: RemedyCreate, caller: LegalAffairs, session: SessionDep, response: Response
 ) -> RemedyRead:

@@ -6,9 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from case_service.cases.rules import Action
+from case_service.cases.rules import Action, DeadlineKind, DeadlineStatus
+from enforcement_common.contracts import BoundedDate
+from enforcement_common.contracts import Money as MoneyTotal
 from enforcement_common.contracts import MoneyAmount as Money
-from enforcement_common.contracts.case import CaseCategory, CaseStatus
+from enforcement_common.contracts.case import CaseCategory, CaseStatus, PenaltyKind
 
 
 class Party(BaseModel):
@@ -30,24 +32,62 @@ class CaseCreate(BaseModel):
     lead_handler_id: uuid.UUID
     co_handler_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
     is_major: bool = False
-    filed_on: date | None = Field(default=None, description="default: today (Asia/Shanghai)")
+    filed_on: BoundedDate | None = Field(default=None, description="default: today (Asia/Shanghai)")
     external_ref: str | None = Field(
         default=None, min_length=1, max_length=100, description="the provincial platform's id; unique per unit"
     )
 
 
+class DeadlineExtensionCreate(BaseModel):
+    """An approved extension of a deadline (延长办案期限, 行政处罚法 第六十条; CASE-9)."""
+
+    kind: DeadlineKind = Field(description="the deadline extended; only `decision` may be extended")
+    new_due_on: BoundedDate = Field(description="the new last day: after the current one")
+    approved_by: uuid.UUID = Field(description="the officer who approved (负责人批准), in the caller's scope")
+    approved_on: BoundedDate = Field(description="between the filing and today, and no later than the current last day")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DeadlineExtensionRead(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    kind: DeadlineKind
+    previous_due_on: date = Field(description="the last day before this extension")
+    new_due_on: date
+    approved_by: uuid.UUID
+    approved_on: date
+    reason: str
+    recorded_by: str
+    created_at: datetime
+
+
 class Deadline(BaseModel):
-    kind: Literal["decision", "service"]
+    """A statutory deadline (CASE-9; CONTRACT.md "deadlines")."""
+
+    kind: DeadlineKind
     due_on: date | None = Field(
-        description="the last day; null (status awaiting_calendar) while the working days of the period "
-        "cannot be counted because the holiday calendar for that year is not published yet — filled in "
-        "as soon as it is"
+        description="the last day now in force (after approved extensions); null (status awaiting_calendar) "
+        "while the working days of the period cannot be counted because the holiday calendar for that year "
+        "is not published yet — filled in as soon as it is"
     )
-    status: Literal["open", "met", "overdue", "awaiting_calendar", "lapsed"] = Field(
-        description="lapsed: the case ended (transferred, withdrawn, closed) before the deadline was met; "
-        "it no longer runs and is never reported overdue"
+    status: DeadlineStatus = Field(
+        description="open; met (on or before due_on); met_late (met after due_on — the breach stays visible "
+        "after it is cured, days_late given); overdue (due_on passed, not met); awaiting_calendar; lapsed "
+        "(the case ended — transferred, withdrawn, closed — before the deadline was met; it no longer runs)"
     )
     met_on: date | None
+    days_late: int | None = Field(
+        default=None,
+        description="calendar days past due_on: met_on − due_on when met_late, today − due_on while overdue; "
+        "null otherwise",
+    )
+    original_due_on: date | None = Field(
+        default=None,
+        description="the statutory last day before any extension (equals due_on when never extended)",
+    )
+    extensions: list[DeadlineExtensionRead] = Field(
+        default_factory=list, description="approved extensions, oldest first (行政处罚法 第六十条)"
+    )
     basis: list[str]
     policy_id: uuid.UUID | None = Field(
         description="the policy version (GET /policies/{id}) whose period set this deadline"
@@ -73,6 +113,7 @@ class CaseRead(BaseModel):
     hearing_held_on: date | None
     decided_on: date | None
     decision_type: str | None
+    penalty_kinds: list[PenaltyKind] = Field(description="行政处罚的种类 of the decision, heaviest first (STAT-7)")
     fine_amount: Money | None
     confiscation_amount: Money | None
     legal_basis: str | None
@@ -94,47 +135,58 @@ class Note(BaseModel):
 
 
 class InvestigationStart(Note):
-    started_on: date | None = None
+    started_on: BoundedDate | None = None
 
 
 class LegalReview(Note):
     """法制审核 (CASE-4)."""
 
     opinion: Literal["approved", "returned"]
-    reviewed_on: date | None = None
+    reviewed_on: BoundedDate | None = None
 
 
 class Hearing(Note):
     """听证 (CASE-7)."""
 
-    held_on: date
+    held_on: BoundedDate
 
 
 class Decision(Note):
+    """审查决定. ``penalty_kinds`` (行政处罚法 第九条, STAT-7): a ``penalty`` decision names at least
+    one; other categories none. ``fine`` is named exactly when ``fine_amount`` > 0; a
+    ``confiscation_amount`` > 0 needs ``confiscation`` (``confiscation`` alone is allowed: 没收非法财物
+    not valued in the decision). Otherwise 422 ``case.invalid_penalty_kinds``."""
+
     decision_type: str = Field(min_length=1, max_length=100, description="e.g. 罚款, 没收违法所得, 准予许可, 不予处罚")
+    penalty_kinds: list[PenaltyKind] = Field(
+        default_factory=list,
+        max_length=13,
+        description="行政处罚的种类 (行政处罚法 第九条): required, non-empty, for a penalty case; empty for other "
+        "categories; stored once each, heaviest first",
+    )
     fine_amount: Money | None = None
     confiscation_amount: Money | None = None
-    decided_on: date
+    decided_on: BoundedDate
     legal_basis: str = Field(min_length=1, max_length=2000)
 
 
 class Service(Note):
     """送达."""
 
-    served_on: date
+    served_on: BoundedDate
     method: Literal["direct", "mail", "electronic", "public_notice", "left_at_residence", "entrusted"]
 
 
 class Execution(Note):
-    executed_on: date
+    executed_on: BoundedDate
 
 
 class Closure(Note):
-    closed_on: date
+    closed_on: BoundedDate
 
 
 class Archive(Note):
-    archived_on: date
+    archived_on: BoundedDate
 
 
 class Transfer(Note):
@@ -142,7 +194,7 @@ class Transfer(Note):
 
     to: Literal["police", "other_agency"]
     reason: str = Field(min_length=1, max_length=2000)
-    transferred_on: date | None = None
+    transferred_on: BoundedDate | None = None
 
 
 class Withdrawal(Note):
@@ -172,8 +224,8 @@ class RemedyCreate(BaseModel):
     kind: RemedyKind
     status: Literal["pending", "concluded"] = "pending"
     result: RemedyResult | None = None
-    filed_on: date
-    concluded_on: date | None = None
+    filed_on: BoundedDate
+    concluded_on: BoundedDate | None = None
 
 
 class RemedyUpdate(BaseModel):
@@ -186,7 +238,7 @@ class RemedyUpdate(BaseModel):
 
     status: Literal["pending", "concluded"] | None = None
     result: RemedyResult | None = None
-    concluded_on: date | None = None
+    concluded_on: BoundedDate | None = None
 
 
 class RemedyRead(BaseModel):
@@ -198,3 +250,40 @@ class RemedyRead(BaseModel):
     filed_on: date
     concluded_on: date | None
     version: int
+
+
+CountsGroupBy = Literal["category", "status", "unit", "month"]
+
+
+class CaseCountRow(BaseModel):
+    """The owner's counts of one group (STAT-7: a case counts once, in the period of the fact
+    counted — ``filed`` by filed_on, ``decided`` and the amounts by decided_on, ``closed`` by
+    closed_on)."""
+
+    key: str | None = Field(
+        description="the group: a category, a status (the case's status now), a unit id, or a month "
+        "(YYYY-MM of the fact's date); null in totals and without group_by"
+    )
+    filed: int = Field(description="cases filed in the period (立案)")
+    decided: int = Field(description="decisions made in the period (作出决定)")
+    closed: int = Field(description="cases closed in the period (结案)")
+    hearings: int = Field(description="decisions of the period made after a hearing (听证, STAT-5c)")
+    fines_total: MoneyTotal = Field(
+        description="罚款 of the decisions of the period (CNY, the decision documents' amounts)"
+    )
+    confiscations_total: MoneyTotal = Field(description="没收 amounts of the decisions of the period (CNY)")
+    penalty_decisions: dict[PenaltyKind, int] = Field(
+        description="penalty decisions of the period, each counted once under its heaviest kind (STAT-7)"
+    )
+
+
+class CaseCounts(BaseModel):
+    """``GET /cases:counts``: what case-service itself counts, for stats-service's reconciliation."""
+
+    unit_id: uuid.UUID | None = Field(description="the unit counted with its sub-units; null: the whole county")
+    from_date: date
+    to_date: date
+    group_by: CountsGroupBy | None
+    rows: list[CaseCountRow] = Field(description="one per group with at least one fact, ordered by key")
+    totals: CaseCountRow
+    basis: list[str] = Field(default=["STAT-7", "STAT-5c"])

@@ -8,20 +8,23 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import Row, any_, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Row, any_, exists, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_service import errors
 from case_service.cases import rules
+from case_service.cases.deadlines import overdue_event
 from case_service.cases.schemas import (
     Archive,
     CaseCreate,
     CaseRead,
     Closure,
+    DeadlineExtensionCreate,
+    DeadlineExtensionRead,
     Decision,
     Execution,
     Hearing,
@@ -36,10 +39,19 @@ from case_service.cases.schemas import (
     Withdrawal,
 )
 from case_service.config import Settings
+from case_service.deps import IMPORT_ROLE
 from case_service.events import emit
-from case_service.models import Case, CaseDeadline, LegalRemedy, Officer, TimelineEntry, Unit
-from case_service.officers.rules import ID_NUMBER_ROLES, mask_id_number, mask_id_numbers
-from case_service.officers.service import status_of
+from case_service.models import (
+    Case,
+    CaseDeadline,
+    CaseDeadlineExtension,
+    LegalRemedy,
+    Officer,
+    TimelineEntry,
+    Unit,
+)
+from case_service.officers.rules import ID_NUMBER_ROLES, RestrictionPeriod, mask_id_number, mask_id_numbers
+from case_service.officers.service import restriction_periods, status_of
 from case_service.policy import CASE_POLICIES, CasePolicy
 from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import ListQuery, Page, PageParams, check_range, paginate
@@ -51,6 +63,7 @@ from enforcement_common.contracts import EventData
 from enforcement_common.contracts.case import (
     CaseArchived,
     CaseClosed,
+    CaseDeadlineExtended,
     CaseDecided,
     CaseFiled,
     CaseLegalRemedyRecorded,
@@ -84,10 +97,39 @@ async def read_many(session: AsyncSession, cases: Sequence[Case | Row], caller: 
         )
         for deadline in rows:
             deadlines[deadline.case_id].append(deadline)
+    # The history of extended deadlines (CASE-9): one more query, only when a deadline of the
+    # page was ever extended.
+    extensions: dict[uuid.UUID, list[DeadlineExtensionRead]] = {}
+    extended = [d.id for ds in deadlines.values() for d in ds if d.original_due_on is not None]
+    if extended:
+        for extension in await session.scalars(
+            select(CaseDeadlineExtension)
+            .where(CaseDeadlineExtension.deadline_id.in_(extended))
+            .order_by(CaseDeadlineExtension.created_at, CaseDeadlineExtension.id)
+        ):
+            extensions.setdefault(extension.deadline_id, []).append(extension_read(extension))
     now = today()
     sees_id_numbers = bool(caller and caller.roles & ID_NUMBER_ROLES)
     actions: dict[tuple[str, str], list[str]] = {}  # a page has few (status, category) pairs
-    return [_case_read(case, deadlines[case.id], now, sees_id_numbers, actions) for case in cases]
+    return [_case_read(case, deadlines[case.id], extensions, now, sees_id_numbers, actions) for case in cases]
+
+
+def _deadline_read(
+    case: Case | Row, d: CaseDeadline | Row, extensions: dict[uuid.UUID, list[DeadlineExtensionRead]], now: date
+) -> dict[str, Any]:
+    """CASE-9 as CONTRACT.md "deadlines" shows it: a late one reads met_late with days_late
+    (plain values of a ``Deadline``, validated with the case)."""
+    return {
+        "kind": d.kind,
+        "due_on": d.due_on,
+        "met_on": d.met_on,
+        "basis": d.basis,
+        "policy_id": d.policy_id,
+        "status": rules.deadline_status(d.due_on, d.met_on, now, case.status),
+        "days_late": rules.days_late(d.due_on, d.met_on, now, case.status),
+        "original_due_on": d.original_due_on or d.due_on,
+        "extensions": extensions.get(d.id, []),
+    }
 
 
 #: The fields of CaseRead that are the case's own columns as stored (the others are derived).
@@ -99,6 +141,7 @@ _STORED_FIELDS = tuple(
 def _case_read(
     case: Case | Row,
     deadlines: list[Row],
+    extensions: dict[uuid.UUID, list[DeadlineExtensionRead]],
     now: date,
     sees_id_numbers: bool,
     actions: dict[tuple[str, str], list[str]],
@@ -117,19 +160,26 @@ def _case_read(
             **stored,  # a row's other columns are not fields of CaseRead: ignored
             "party": party,
             "allowed_actions": actions[key],
-            "deadlines": [
-                {
-                    "kind": d.kind,
-                    "due_on": d.due_on,
-                    "met_on": d.met_on,
-                    "basis": d.basis,
-                    "policy_id": d.policy_id,
-                    "status": rules.deadline_status(d.due_on, d.met_on, now, case.status),
-                }
-                for d in deadlines
-            ],
+            "deadlines": [_deadline_read(case, d, extensions, now) for d in deadlines],
         }
     )
+
+
+def has_deadline_with_status(status: rules.DeadlineStatus, now: date) -> ColumnElement[bool]:
+    """The case has a deadline reading ``status`` today — :func:`rules.deadline_status` in SQL,
+    one correlated EXISTS over the deadlines' case_id index (no per-item query)."""
+    d = CaseDeadline
+    ended = Case.status.in_(sorted(rules.ENDED_STATUSES))
+    unmet = d.met_on.is_(None)
+    conditions: dict[str, list[ColumnElement[bool]]] = {
+        "met": [d.met_on.is_not(None), or_(d.due_on.is_(None), d.met_on <= d.due_on)],
+        "met_late": [d.met_on.is_not(None), d.due_on.is_not(None), d.met_on > d.due_on],
+        "lapsed": [unmet, ended],
+        "awaiting_calendar": [unmet, ~ended, d.due_on.is_(None)],
+        "overdue": [unmet, ~ended, d.due_on < now],
+        "open": [unmet, ~ended, d.due_on >= now],
+    }
+    return exists().where(d.case_id == Case.id, *conditions[status])
 
 
 async def list_page(
@@ -144,8 +194,10 @@ async def list_page(
     filed: tuple[date | None, date | None],
     closed: tuple[date | None, date | None],
     q: str | None,
+    deadline_status: rules.DeadlineStatus | None = None,
 ) -> Page[CaseRead]:
-    """Cases in the caller's scope, oldest filing first, with the list's filters."""
+    """Cases in the caller's scope, oldest filing first, with the list's filters; with
+    ``deadline_status``, those having a deadline in that status (CASE-9: breaches stay queryable)."""
     check_range("filed", *filed)
     check_range("closed", *closed)
     query = (
@@ -156,6 +208,7 @@ async def list_page(
         .where(or_(Case.lead_handler_id == handler_id, handler_id == any_(Case.co_handler_ids)), given=handler_id)
         .range(Case.filed_on, *filed, name="filed")
         .range(Case.closed_on, *closed, name="closed")
+        .where(has_deadline_with_status(deadline_status, today()) if deadline_status else None, given=deadline_status)
     )
     if q:
         query = query.where(
@@ -251,9 +304,12 @@ def checked_handlers(
     lead: uuid.UUID,
     co: list[uuid.UUID],
     on: date,
+    periods: dict[uuid.UUID, list[RestrictionPeriod]] | None = None,
 ) -> list[uuid.UUID]:
     """CASE-3 and CASE-9 on the handlers of a case, under the policy in force for it on
-    ``on``; returns them, lead first.
+    ``on``; returns them, lead first. Each handler is checked as of ``on``: the certificate
+    issued by then and not expired, no suspension or revocation in force then (``periods``,
+    their restriction history, for a date before today).
 
     ``officers`` holds only those the caller may see: others read as unknown, so their
     names and status are not disclosed."""
@@ -270,15 +326,14 @@ def checked_handlers(
                 }
             ],
         )
+    statuses = {i: status_of(officers[i], on, periods.get(i) if periods else None) for i in ids}
     check = rules.check_handlers(
-        {str(i): status_of(officers[i], on) for i in ids},
+        {str(i): status for i, status in statuses.items()},
         category,
         required=policy.values.handlers_required(category),
     )
     if check.unqualified:
-        names = ", ".join(
-            f"{officers[uuid.UUID(i)].name} ({status_of(officers[uuid.UUID(i)], on)})" for i in check.unqualified
-        )
+        names = ", ".join(f"{officers[uuid.UUID(i)].name} ({statuses[uuid.UUID(i)]})" for i in check.unqualified)
         raise errors.HANDLER_NOT_QUALIFIED(
             f"Handlers without a valid, unsuspended certificate: {names}.",
             basis=["CASE-3"],
@@ -301,8 +356,13 @@ class _FilingContext:
     officers: dict[uuid.UUID, Officer]  # those the caller may see
     taken_refs: set[tuple[uuid.UUID, str]]
     today: date
-    #: The policy in force for each (unit, filing date) of the batch (CASE-9 values).
+    #: The policy in force for each (unit, filing date) of the batch (CASE-9 values), and for
+    #: each (unit, today) — the back-dating window of a filing recorded today (CASE-3).
     policies: dict[tuple[uuid.UUID, date], ResolvedPolicy[CasePolicy]]
+    #: The restriction history of the officers named by a filing dated before today.
+    periods: dict[uuid.UUID, list[RestrictionPeriod]]
+    #: The platform's import role may date a filing before the back-dating window (CASE-3).
+    may_backdate: bool
 
 
 async def _filing_context(session: AsyncSession, caller: Caller, bodies: Sequence[CaseCreate]) -> _FilingContext:
@@ -327,14 +387,21 @@ async def _filing_context(session: AsyncSession, caller: Caller, bodies: Sequenc
     policies = {}
     for body in bodies:
         on = body.filed_on or now
-        if body.unit_id in visible_unit_ids and on <= now and (body.unit_id, on) not in policies:
-            policies[(body.unit_id, on)] = await resolver(body.unit_id, on)
+        if body.unit_id in visible_unit_ids and on <= now:
+            for day in (on, now):
+                if (body.unit_id, day) not in policies:
+                    policies[(body.unit_id, day)] = await resolver(body.unit_id, day)
+    backdated = {
+        i for body in bodies if (body.filed_on or now) < now for i in (body.lead_handler_id, *body.co_handler_ids)
+    }
     return _FilingContext(
         units={u.id: u for u in units if u.id in visible_unit_ids},
         officers={o.id: o for o in officers if visible is None or o.unit_id in visible},
         taken_refs={(unit_id, ref) for unit_id, ref in taken},
         today=now,
         policies=policies,
+        periods=await restriction_periods(session, backdated & {o.id for o in officers}),
+        may_backdate=IMPORT_ROLE in caller.roles,
     )
 
 
@@ -349,6 +416,18 @@ def _check_filing(body: CaseCreate, context: _FilingContext, settings: Settings)
             "filed_on is after today.",
             errors=[{"loc": ["body", "filed_on"], "msg": "in the future", "type": "date"}],
         )
+    window = context.policies[(unit.id, context.today)]
+    if rules.filed_before_window(
+        filed_on, context.today, window.values.backdating_days, may_backdate=context.may_backdate
+    ):
+        earliest = rules.earliest_filing_date(context.today, window.values.backdating_days)
+        raise errors.FILED_BEFORE_BACKDATING_WINDOW(
+            f"filed_on is before {earliest.isoformat()}: a filing is dated at most "
+            f"{window.values.backdating_days} days back; older cases come in through the platform's import.",
+            basis=["CASE-3"],
+            policy_id=str(window.policy_id),
+            errors=[{"loc": ["body", "filed_on"], "msg": "before the back-dating window", "type": "date"}],
+        )
     if body.external_ref and (unit.id, body.external_ref) in context.taken_refs:
         raise errors.EXTERNAL_REF_TAKEN(f"external_ref {body.external_ref} is already used in this unit.")
     handlers = checked_handlers(
@@ -358,6 +437,7 @@ def _check_filing(body: CaseCreate, context: _FilingContext, settings: Settings)
         body.lead_handler_id,
         body.co_handler_ids,
         filed_on,
+        context.periods,
     )
     return unit, filed_on, handlers
 
@@ -502,6 +582,33 @@ async def _check_acting_handler(session: AsyncSession, caller: Caller, case: Cas
         )
 
 
+async def _check_handlers_on_date(session: AsyncSession, case: Case, action: str, body: Any) -> None:
+    """CASE-3 and CASE-9 at every step that decides or acts toward the party (调查取证, 审查决定,
+    送达, 执行): at least the policy's number of the case's handlers qualified on the action's
+    date — certificate issued and unexpired, no suspension or revocation in force that day."""
+    field = rules.QUALIFIED_HANDLER_ACTIONS.get(action)
+    if field is None:
+        return
+    on = getattr(body, field, None) or today()
+    ids = handler_ids(case)
+    officers = {o.id: o for o in await session.scalars(select(Officer).where(Officer.id.in_(ids)))}
+    periods = await restriction_periods(session, list(officers))
+    statuses = {i: status_of(officers[i], on, periods[i]) if i in officers else "uncertified" for i in ids}
+    policy = await resolve(session, CASE_POLICIES, case.unit_id, on)
+    check = rules.check_handlers(
+        {str(i): s for i, s in statuses.items()}, case.category, required=policy.values.handlers_required(case.category)
+    )
+    if check.too_few:
+        raise errors.HANDLERS_NOT_QUALIFIED_ON_DATE(
+            f"'{action}' on {on.isoformat()} needs {check.required} handler(s) holding a valid, unsuspended "
+            f"certificate that day; {check.qualified_count} of the case's handlers do.",
+            basis=["CASE-3", "CASE-9"],
+            policy_id=str(policy.policy_id),
+            handlers=check.unqualified,
+            statuses={i: statuses[uuid.UUID(i)] for i in check.unqualified},
+        )
+
+
 def _check_dates_not_in_future(body: Any) -> None:
     now = today()
     for field in DATE_FIELDS:
@@ -521,12 +628,37 @@ def _not_before(later: date, earlier: date | None, field: str, what: str) -> Non
         )
 
 
-async def _meet(session: AsyncSession, case: Case, kind: str, on: date) -> None:
+def _record_breach(deadline: CaseDeadline) -> list[EventData]:
+    """CASE-9: the deadline's one case.deadline_overdue, unless already written (by the scanner
+    or an earlier action) — whether a breach is recorded never depends on when the scanner ran."""
+    if deadline.overdue_emitted_at is not None:
+        return []
+    deadline.overdue_emitted_at = datetime.now(UTC)
+    return [overdue_event(deadline)]
+
+
+async def _meet(session: AsyncSession, case: Case, kind: str, on: date) -> list[EventData]:
+    """The deadline of ``kind`` met on ``on``; met after its last day (met_late), its overdue
+    event is written now if the scanner has not yet (CASE-9). The row is locked first, so the
+    scanner (which skips locked rows and re-checks met_on) and this never both emit."""
     deadline = await session.scalar(
-        select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == kind)
+        select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == kind).with_for_update()
     )
-    if deadline is not None and deadline.met_on is None:
-        deadline.met_on = on
+    if deadline is None or deadline.met_on is not None:
+        return []
+    deadline.met_on = on
+    return _record_breach(deadline) if rules.is_breached(deadline.due_on, on) else []
+
+
+async def _end_deadlines(session: AsyncSession, case: Case, on: date) -> list[EventData]:
+    """The case ends on ``on`` (closed, transferred, withdrawn): its unmet deadlines lapse, and
+    those whose last day had already passed have their breach recorded now, once (CASE-9)."""
+    deadlines = await session.scalars(
+        select(CaseDeadline)
+        .where(CaseDeadline.case_id == case.id, CaseDeadline.met_on.is_(None), CaseDeadline.due_on < on)
+        .with_for_update()
+    )
+    return [event for deadline in deadlines for event in _record_breach(deadline)]
 
 
 @dataclass
@@ -540,15 +672,24 @@ class _Step:
     details: dict[str, Any]
 
 
+async def _locked_for(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, action: str, if_match: str | None
+) -> Case:
+    """The case in scope, locked, for ``action`` by ``caller`` (the actor's role and
+    qualification, CASE-3/CASE-4), at the version If-Match names when given."""
+    case = await get_visible(session, caller, case_id, lock=True)
+    _check_actor(caller, case, action)
+    await _check_acting_handler(session, caller, case)
+    check_if_match(if_match, case.version)
+    return case
+
+
 async def _begin(
     session: AsyncSession, caller: Caller, case_id: uuid.UUID, action: rules.Action, body: Any, if_match: str | None
 ) -> _Step:
     """What every lifecycle action checks first: the case in scope (locked), the actor, If-Match,
     dates, and the CASE-2 transition — 409 with the allowed actions when it is out of order."""
-    case = await get_visible(session, caller, case_id, lock=True)
-    _check_actor(caller, case, action)
-    await _check_acting_handler(session, caller, case)
-    check_if_match(if_match, case.version)
+    case = await _locked_for(session, caller, case_id, action, if_match)
     _check_dates_not_in_future(body)
     before = case.status
     after = rules.next_status(action, before, case.category)
@@ -558,15 +699,21 @@ async def _begin(
             allowed_actions=rules.allowed_actions(before, case.category),
             status_now=before,
         )
+    await _check_handlers_on_date(session, case, action, body)
     details = body.model_dump(mode="json", exclude_none=True) if body is not None else {}
     return _Step(case, action, before, after, details)
 
 
-async def _finish(session: AsyncSession, caller: Caller, step: _Step, *events: EventData) -> Case:
-    """Move the case to its new status, record the step (CASE-5) and emit its events."""
+async def _finish(
+    session: AsyncSession, caller: Caller, step: _Step, *events: EventData, ended_on: date | None = None
+) -> Case:
+    """Move the case to its new status, record the step (CASE-5) and emit its events; a case
+    that ends (``ended_on``) records the breaches of its deadlines first (CASE-9)."""
     case = step.case
     case.status = step.after
     emitted = list(events)
+    if ended_on is not None:
+        emitted.extend(await _end_deadlines(session, case, ended_on))
     if step.after != step.before:
         emitted.insert(
             0, CaseStageChanged(case_id=case.id, unit_id=case.unit_id, from_status=step.before, to_status=step.after)
@@ -616,21 +763,31 @@ async def decide(
             basis=["CASE-4"],
         )
     _not_before(body.decided_on, case.filed_on, "decided_on", "filing")
-    case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
-    case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
-    await _meet(session, case, "decision", body.decided_on)
-    policy = await resolve(session, CASE_POLICIES, case.unit_id, body.decided_on)  # in force on the decision
-    session.add(
-        CaseDeadline(
-            id=uuid.uuid4(),
-            case_id=case.id,
-            unit_id=case.unit_id,
-            kind="service",
-            due_on=rules.service_due(body.decided_on, policy.values.deadline(case.category)),
-            basis=DEADLINE_BASIS["service"],
-            policy_id=policy.policy_id,
+    problem = rules.penalty_kinds_problem(case.category, body.penalty_kinds, body.fine_amount, body.confiscation_amount)
+    if problem:
+        raise errors.INVALID_PENALTY_KINDS(
+            f"{problem}.",
+            basis=["STAT-7"],
+            errors=[{"loc": ["body", "penalty_kinds"], "msg": problem, "type": "value_error"}],
         )
-    )
+    case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
+    case.penalty_kinds = rules.canonical_penalty_kinds(body.penalty_kinds)
+    case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
+    breaches = await _meet(session, case, "decision", body.decided_on)
+    policy = await resolve(session, CASE_POLICIES, case.unit_id, body.decided_on)  # in force on the decision
+    period = policy.values.deadline(case.category)
+    if rules.has_service_deadline(period):  # CASE-9: only where a statute sets a service period
+        session.add(
+            CaseDeadline(
+                id=uuid.uuid4(),
+                case_id=case.id,
+                unit_id=case.unit_id,
+                kind="service",
+                due_on=rules.service_due(body.decided_on, period),
+                basis=DEADLINE_BASIS["service"],
+                policy_id=policy.policy_id,
+            )
+        )
     decided = CaseDecided(
         case_id=case.id,
         unit_id=case.unit_id,
@@ -638,11 +795,12 @@ async def decide(
         category=case.category,
         decided_on=body.decided_on,
         decision_type=body.decision_type,
+        penalty_kinds=case.penalty_kinds,
         fine_amount=body.fine_amount,
         confiscation_amount=body.confiscation_amount,
         hearing_held=case.hearing_held_on is not None,
     )
-    return await _finish(session, caller, step, decided)
+    return await _finish(session, caller, step, decided, *breaches)
 
 
 async def serve(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: Service, if_match: str | None) -> Case:
@@ -651,8 +809,8 @@ async def serve(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body:
     case = step.case
     _not_before(body.served_on, case.decided_on, "served_on", "the decision")
     case.served_on, case.service_method = body.served_on, body.method
-    await _meet(session, case, "service", body.served_on)
-    return await _finish(session, caller, step)
+    breaches = await _meet(session, case, "service", body.served_on)
+    return await _finish(session, caller, step, *breaches)
 
 
 async def execute(
@@ -684,7 +842,7 @@ async def close(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body:
         confiscation_amount=case.confiscation_amount,
         hearing_held=case.hearing_held_on is not None,
     )
-    return await _finish(session, caller, step, closed)
+    return await _finish(session, caller, step, closed, ended_on=body.closed_on)
 
 
 async def archive(
@@ -714,7 +872,7 @@ async def transfer(
         reason=body.reason,
         transferred_on=body.transferred_on or today(),
     )
-    return await _finish(session, caller, step, transferred)
+    return await _finish(session, caller, step, transferred, ended_on=transferred.transferred_on)
 
 
 async def withdraw(
@@ -723,19 +881,34 @@ async def withdraw(
     """撤销立案: the case is withdrawn."""
     step = await _begin(session, caller, case_id, "withdrawal", body, if_match)
     step.case.end_reason = body.reason
-    return await _finish(session, caller, step)
+    return await _finish(session, caller, step, ended_on=today())
 
 
 # --- legal remedies (CASE-8) -------------------------------------------------------------------
 
 
-def _check_remedy(status: str, result: str | None, concluded_on: date | None, filed_on: date) -> None:
+def _check_remedy(case: Case, status: str, result: str | None, concluded_on: date | None, filed_on: date) -> None:
+    """CASE-8: a remedy challenges a decision — the case is decided (or further on), the remedy
+    filed between the decision and today, concluded between its filing and today, and a
+    concluded remedy has its result."""
+    if case.status not in rules.DECIDED_STATUSES:
+        raise errors.REMEDY_BEFORE_DECISION(
+            f"The case is {case.status}: a reconsideration, litigation or compensation challenges a decision.",
+            basis=["CASE-8"],
+            status_now=case.status,
+        )
     if status == "concluded" and (result is None or concluded_on is None):
         raise errors.REMEDY_INCOMPLETE("A concluded remedy needs result and concluded_on.", basis=["CASE-8"])
     if status == "pending" and (result is not None or concluded_on is not None):
         raise errors.REMEDY_INCOMPLETE("A pending remedy has no result or concluded_on yet.", basis=["CASE-8"])
-    if concluded_on is not None and concluded_on < filed_on:
-        raise errors.DATE_OUT_OF_ORDER("concluded_on is before filed_on.")
+    problem = rules.remedy_date_problem(filed_on, concluded_on, case.decided_on, today())
+    if problem:
+        field, what = problem
+        raise errors.REMEDY_DATE_OUT_OF_RANGE(
+            f"{field} is {what}.",
+            basis=["CASE-8"],
+            errors=[{"loc": ["body", field], "msg": what, "type": "date"}],
+        )
 
 
 def remedy_read(remedy: LegalRemedy) -> RemedyRead:
@@ -758,9 +931,23 @@ def _remedy_event(case: Case, remedy: LegalRemedy) -> CaseLegalRemedyRecorded:
     )
 
 
+async def list_remedies(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, page: PageParams
+) -> Page[RemedyRead]:
+    """The case's reconsiderations, litigations and compensations (CASE-8), in filing order."""
+    await get_visible(session, caller, case_id)
+    remedies, cursor = await paginate(
+        session,
+        select(LegalRemedy).where(LegalRemedy.case_id == case_id),
+        [LegalRemedy.filed_on, LegalRemedy.id],
+        page,
+    )
+    return Page[RemedyRead](items=[remedy_read(r) for r in remedies], next_cursor=cursor)
+
+
 async def record_remedy(session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: RemedyCreate) -> LegalRemedy:
     case = await get_visible(session, caller, case_id, lock=True)
-    _check_remedy(body.status, body.result, body.concluded_on, body.filed_on)
+    _check_remedy(case, body.status, body.result, body.concluded_on, body.filed_on)
     remedy = LegalRemedy(id=uuid.uuid4(), case_id=case.id, **body.model_dump())
     session.add(remedy)
     await session.flush()
@@ -792,7 +979,7 @@ async def update_remedy(
     check_if_match(if_match, remedy.version, required=True)
     changes = body.model_dump(exclude_unset=True)
     merged = {"status": remedy.status, "result": remedy.result, "concluded_on": remedy.concluded_on, **changes}
-    _check_remedy(merged["status"], merged["result"], merged["concluded_on"], remedy.filed_on)
+    _check_remedy(case, merged["status"], merged["result"], merged["concluded_on"], remedy.filed_on)
     for field, value in changes.items():
         setattr(remedy, field, value)
     await session.flush()
@@ -807,3 +994,120 @@ async def update_remedy(
     )
     await emit(session, _remedy_event(case, remedy))
     return remedy
+
+
+# --- deadline extensions (CASE-9) ---------------------------------------------------------------
+
+
+def extension_read(extension: CaseDeadlineExtension) -> DeadlineExtensionRead:
+    return DeadlineExtensionRead.model_validate(extension, from_attributes=True)
+
+
+_EXTENSION_REFUSALS = {
+    "not_extendable": lambda body: errors.DEADLINE_NOT_EXTENDABLE(
+        f"The case has no running {body.kind} deadline that may be extended (only the decision period of "
+        "行政处罚法 第六十条 is, while it runs).",
+        basis=["CASE-9"],
+        errors=[{"loc": ["body", "kind"], "msg": "not extendable", "type": "deadline"}],
+    ),
+    "not_later": lambda body: errors.EXTENSION_NOT_LATER(
+        "new_due_on is not after the deadline's current last day.",
+        basis=["CASE-9"],
+        errors=[{"loc": ["body", "new_due_on"], "msg": "not after the current due_on", "type": "date"}],
+    ),
+    "approved_in_future": lambda body: errors.DATE_IN_FUTURE(
+        "approved_on is after today.",
+        errors=[{"loc": ["body", "approved_on"], "msg": "in the future", "type": "date"}],
+    ),
+    "approved_before_filing": lambda body: errors.DATE_OUT_OF_ORDER(
+        "approved_on is before the filing.",
+        errors=[{"loc": ["body", "approved_on"], "msg": "before filing", "type": "date"}],
+    ),
+    "approved_after_due": lambda body: errors.EXTENSION_APPROVED_LATE(
+        "approved_on is after the deadline's current last day: a breach is not undone by a later approval.",
+        basis=["CASE-9"],
+        errors=[{"loc": ["body", "approved_on"], "msg": "after the current due_on", "type": "date"}],
+    ),
+}
+
+
+async def extend_deadline(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: DeadlineExtensionCreate, if_match: str | None
+) -> CaseDeadlineExtension:
+    """延长办案期限 (行政处罚法 第六十条, CASE-9): an approved extension moves the deadline's last
+    day; the original and every extension stay on record (history, timeline, event)."""
+    case = await _locked_for(session, caller, case_id, "deadline-extension", if_match)
+    approver = await get_in_scope(session, caller, Officer, body.approved_by, "officer")
+    deadline = await session.scalar(
+        select(CaseDeadline).where(CaseDeadline.case_id == case.id, CaseDeadline.kind == body.kind).with_for_update()
+    )
+    refusal = rules.check_extension(
+        body.kind,
+        due_on=deadline.due_on if deadline else None,
+        met_on=deadline.met_on if deadline else None,
+        case_status=case.status,
+        filed_on=case.filed_on,
+        new_due_on=body.new_due_on,
+        approved_on=body.approved_on,
+        today=today(),
+    )
+    if refusal is not None or deadline is None or deadline.due_on is None:
+        raise _EXTENSION_REFUSALS[refusal or "not_extendable"](body)
+    previous = deadline.due_on
+    extension = CaseDeadlineExtension(
+        id=uuid.uuid4(),
+        case_id=case.id,
+        deadline_id=deadline.id,
+        kind=deadline.kind,
+        previous_due_on=previous,
+        new_due_on=body.new_due_on,
+        approved_by=approver.id,
+        approved_on=body.approved_on,
+        reason=body.reason,
+        recorded_by=caller.sub,
+        created_at=datetime.now(UTC),
+    )
+    session.add(extension)
+    deadline.original_due_on = deadline.original_due_on or previous
+    deadline.due_on = body.new_due_on
+    case.updated_at = datetime.now(UTC)  # the case reads differently: a new version (ETag, If-Match)
+    await session.flush()
+    await _timeline(
+        session,
+        case,
+        caller,
+        "deadline-extension",
+        case.status,
+        case.status,
+        {"extension_id": str(extension.id), "previous_due_on": previous.isoformat(), **body.model_dump(mode="json")},
+    )
+    await emit(
+        session,
+        CaseDeadlineExtended(
+            case_id=case.id,
+            unit_id=case.unit_id,
+            extension_id=extension.id,
+            kind=deadline.kind,
+            previous_due_on=previous,
+            due_on=body.new_due_on,
+            original_due_on=deadline.original_due_on,
+            approved_by=approver.id,
+            approved_on=body.approved_on,
+            basis=deadline.basis,
+        ),
+    )
+    return extension
+
+
+async def list_extensions(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, page: PageParams
+) -> Page[DeadlineExtensionRead]:
+    """The approved extensions of a case's deadlines, oldest first (CASE-9)."""
+    await get_visible(session, caller, case_id)
+    extensions, cursor = await paginate(
+        session,
+        select(CaseDeadlineExtension).where(CaseDeadlineExtension.case_id == case_id),
+        [CaseDeadlineExtension.created_at, CaseDeadlineExtension.id],
+        page,
+    )
+    return Page[DeadlineExtensionRead](items=[extension_read(e) for e in extensions], next_cursor=cursor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -13,18 +14,39 @@ QualificationAction = Literal["suspend", "reinstate", "revoke"]
 ID_NUMBER_ROLES = frozenset({"admin", "unit_leader", "justice_bureau", "discipline"})
 
 
-def qualification_status(
-    restriction: str, certificate_number: str | None, expires_on: date | None, today: date
-) -> QualificationStatus:
-    """What a certificate is worth today: a revocation or suspension first, then the dates.
+#: A period of suspension or revocation: (restriction, from_on, until_on) — in force from
+#: ``from_on`` until the day before ``until_on`` (the reinstatement), or on while ``until_on`` is None.
+RestrictionPeriod = tuple[str, date, date | None]
 
-    An expired (or missing) certificate reads as ``uncertified`` (CASE-3).
+
+def qualification_status(
+    restriction: str,
+    certificate_number: str | None,
+    expires_on: date | None,
+    today: date,
+    *,
+    issued_on: date | None = None,
+    restricted_on: date | None = None,
+    periods: Sequence[RestrictionPeriod] | None = None,
+) -> QualificationStatus:
+    """What a certificate is worth on ``today`` (any date): a revocation or suspension in
+    force on that date first, then the certificate's dates (CASE-3).
+
+    An expired, missing or not yet issued certificate (``issued_on`` after the date) reads as
+    ``uncertified``. The restriction in force is read from ``periods`` (the officer's history)
+    when given, else from the current ``restriction``, in force from ``restricted_on``.
     """
-    if restriction == "revoked":
+    if periods is not None:
+        in_force = {kind for kind, start, end in periods if start <= today and (end is None or today < end)}
+    else:
+        in_force = {restriction} if restricted_on is None or restricted_on <= today else set()
+    if "revoked" in in_force:
         return "revoked"
-    if restriction == "suspended":
+    if "suspended" in in_force:
         return "suspended"
     if not certificate_number or expires_on is None or expires_on < today:
+        return "uncertified"
+    if issued_on is not None and issued_on > today:
         return "uncertified"
     return "active"
 

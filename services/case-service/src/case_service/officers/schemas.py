@@ -6,13 +6,14 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from case_service.officers.rules import QualificationAction
+from enforcement_common.contracts import BoundedDate
 from enforcement_common.contracts.case import QualificationStatus, StaffType
 
 
 class Certificate(BaseModel):
     number: str = Field(min_length=1, max_length=50)
-    issued_on: date
-    expires_on: date
+    issued_on: BoundedDate
+    expires_on: BoundedDate
 
     @model_validator(mode="after")
     def _order(self) -> Certificate:
@@ -68,11 +69,11 @@ class QualificationChange(BaseModel):
     action: QualificationAction
     reason: str = Field(min_length=1, max_length=1000)
     basis: list[str] = Field(default_factory=list, max_length=20, description="rule ids, e.g. REV-8, ERR-11")
-    effective_on: date | None = None
+    effective_on: BoundedDate | None = None
 
 
 class AssessmentCreate(BaseModel):
-    assessed_on: date
+    assessed_on: BoundedDate
     passed: bool
     note: str | None = Field(default=None, max_length=1000)
 

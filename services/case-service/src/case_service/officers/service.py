@@ -6,6 +6,7 @@ owns the transaction and commits."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import any_, select
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_service import errors
 from case_service.events import emit
-from case_service.models import Assessment, Officer, Training, Unit
+from case_service.models import Assessment, Officer, OfficerRestriction, Training, Unit
 from case_service.officers import rules
 from case_service.officers.schemas import (
     AssessmentCreate,
@@ -29,15 +30,58 @@ from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import get_in_scope, list_in_scope
 from enforcement_common.calendar import today
-from enforcement_common.contracts.accountability import SanctionImposed
+from enforcement_common.contracts.accountability import SanctionImposed, SanctionWithdrawn
 from enforcement_common.contracts.case import OfficerQualificationChanged, OfficerRegistered, OfficerUpdated
-from enforcement_common.contracts.review import ReviewOfficerSanctioned
+from enforcement_common.contracts.review import ReviewOfficerSanctioned, ReviewOfficerSanctionWithdrawn
 
 
-def status_of(officer: Officer, on: date | None = None) -> rules.QualificationStatus:
+def status_of(
+    officer: Officer, on: date | None = None, periods: list[rules.RestrictionPeriod] | None = None
+) -> rules.QualificationStatus:
+    """The officer's qualification on ``on`` (default today); ``periods``, the restriction
+    history (``restriction_periods``), for a date other than today (CASE-3)."""
     return rules.qualification_status(
-        officer.restriction, officer.certificate_number, officer.certificate_expires_on, on or today()
+        officer.restriction,
+        officer.certificate_number,
+        officer.certificate_expires_on,
+        on or today(),
+        issued_on=officer.certificate_issued_on,
+        restricted_on=officer.restricted_on,
+        periods=periods,
     )
+
+
+async def restriction_periods(
+    session: AsyncSession, officer_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[rules.RestrictionPeriod]]:
+    """The suspensions and revocations of these officers, past and present, in one query (CASE-3)."""
+    periods: dict[uuid.UUID, list[rules.RestrictionPeriod]] = {i: [] for i in officer_ids}
+    if officer_ids:
+        rows = await session.execute(
+            select(
+                OfficerRestriction.officer_id,
+                OfficerRestriction.restriction,
+                OfficerRestriction.from_on,
+                OfficerRestriction.until_on,
+            ).where(OfficerRestriction.officer_id.in_(list(officer_ids)))
+        )
+        for officer_id, restriction, from_on, until_on in rows:
+            periods[officer_id].append((restriction, from_on, until_on))
+    return periods
+
+
+async def _record_restriction_period(session: AsyncSession, officer: Officer, on: date) -> None:
+    """Close the period in force (the day ``on`` no longer belongs to it) and open the new
+    restriction's, so that a past date keeps reading as it was (CASE-3)."""
+    open_periods = await session.scalars(
+        select(OfficerRestriction).where(
+            OfficerRestriction.officer_id == officer.id, OfficerRestriction.until_on.is_(None)
+        )
+    )
+    for period in open_periods:
+        period.until_on = max(on, period.from_on)
+    if officer.restriction != "none":
+        session.add(OfficerRestriction(officer_id=officer.id, restriction=officer.restriction, from_on=on))
 
 
 def read(officer: Officer, caller: Caller | None) -> OfficerRead:
@@ -226,6 +270,7 @@ async def apply_qualification_change(session: AsyncSession, officer: Officer, ch
     officer.restriction_basis = [] if change.action == "reinstate" else list(change.basis)
     officer.restriction_reason = None if change.action == "reinstate" else change.reason
     officer.reported_status = status_of(officer, effective_on)
+    await _record_restriction_period(session, officer, effective_on)
     officer.version  # noqa: B018  (loaded: the version check applies to this update)
     await session.flush()
     await emit(
@@ -286,6 +331,57 @@ async def suspend_after_review(session: AsyncSession, data: ReviewOfficerSanctio
             reason=f"{data.year} 年度案卷评查不合格 {data.unqualified_count} 件（主办 {data.lead_cases} 件）",
             basis=list(dict.fromkeys(["REV-8", *data.basis])),
         ),
+    )
+
+
+async def lift_review_suspension(session: AsyncSession, data: ReviewOfficerSanctionWithdrawn) -> None:
+    """REV-12/REV-8: review-service withdrew a suspension level (the file that reached it is no
+    longer reviewed): REV-8 no longer holds the suspension. Lifted when it was the only ground
+    — without the training and assessment a standing REV-8 suspension needs —, kept with its
+    other ground (ERR-11) otherwise. Once: an officer no longer suspended under REV-8 is left alone."""
+    if data.level != "suspension":
+        return  # criticism and no_commendation never touched the certificate
+    await _withdraw_suspension_ground(
+        session,
+        data.officer_id,
+        "REV-8",
+        reason=f"{data.year} 年度 REV-8 暂停执法撤回：{data.reason}",
+        basis=["REV-12", "REV-8", *data.basis],
+    )
+
+
+async def lift_accountability_suspension(session: AsyncSession, data: SanctionWithdrawn) -> None:
+    """TOL-15/ERR-12: accountability-service withdrew an ERR-11 sanction (a tolerance decision
+    granted later, or an appeal that changed the handling): a suspension resting on ERR-11 alone
+    is lifted, one with another standing ground (REV-8) is kept. A revocation (remove_from_post)
+    is not undone here: a revoked certificate is re-issued, not reinstated (CASE-3)."""
+    if "suspend_enforcement" not in data.sanctions:
+        return
+    await _withdraw_suspension_ground(
+        session,
+        data.officer_id,
+        "ERR-11",
+        reason=f"错案责任追究 {data.error_case_id} 撤回：{data.reason}",
+        basis=[*data.basis, "ERR-11"],
+    )
+
+
+async def _withdraw_suspension_ground(
+    session: AsyncSession, officer_id: uuid.UUID, ground: str, *, reason: str, basis: list[str]
+) -> None:
+    """One ground of a suspension no longer stands: dropped from its basis; the officer is
+    reinstated when no other ground is left. Once: an officer not suspended on ``ground`` is
+    left alone (a redelivery, or a suspension already lifted otherwise)."""
+    officer = await _locked(session, officer_id)
+    if officer is None or officer.restriction != "suspended" or ground not in (officer.restriction_basis or []):
+        return
+    officer.restriction_basis = [b for b in officer.restriction_basis if b != ground]
+    if officer.restriction_basis:
+        return  # still suspended on its other ground
+    await apply_qualification_change(
+        session,
+        officer,
+        QualificationChange(action="reinstate", reason=reason, basis=list(dict.fromkeys(basis))),
     )
 
 

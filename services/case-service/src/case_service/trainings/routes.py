@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from fastapi import Response
 
@@ -13,6 +12,7 @@ from case_service.trainings.schemas import TrainingCreate, TrainingKind, Trainin
 from enforcement_common.api.pagination import Page, PageParamsDep
 from enforcement_common.api.routing import COMMON_RESPONSES, NOT_FOUND, SessionDep
 from enforcement_common.api.transaction import ServiceRouter
+from enforcement_common.contracts import BoundedDate
 
 router = ServiceRouter(prefix="/trainings", tags=["trainings"], responses=COMMON_RESPONSES)
 
@@ -34,8 +34,8 @@ async def list_trainings(
     page: PageParamsDep,
     kind: TrainingKind | None = None,
     attendee_id: uuid.UUID | None = None,
-    start_from: date | None = None,
-    start_to: date | None = None,
+    start_from: BoundedDate | None = None,
+    start_to: BoundedDate | None = None,
 ) -> Page[TrainingRead]:
     """Trainings organised within the caller's scope."""
     return await service.list_page(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
+
+from enforcement_common.contracts import PastDate
 
 TrainingKind = Literal["attended", "held"]
 
@@ -17,8 +18,8 @@ class TrainingCreate(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     content: str = Field(min_length=1, max_length=5000)
     organizer_unit_id: uuid.UUID
-    start_date: date
-    end_date: date
+    start_date: PastDate
+    end_date: PastDate
     hours: Decimal = Field(gt=0, le=1000, decimal_places=1)
     attendee_ids: list[uuid.UUID] = Field(max_length=2000)
 

@@ -8,13 +8,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from case_service import errors
 from case_service.events import emit
 from case_service.models import Officer, Training, Unit
 from case_service.trainings.schemas import TrainingCreate, TrainingRead
 from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import get_in_scope, list_in_scope
+from enforcement_common.auth.scope import get_in_scope, list_in_scope, not_found, scope_clause, visible_units
 from enforcement_common.contracts.case import TrainingRecorded
 
 
@@ -23,16 +22,21 @@ def read(training: Training) -> TrainingRead:
 
 
 async def record(session: AsyncSession, caller: Caller, body: TrainingCreate) -> TrainingRead:
-    """Record a training attended or a course held; every attendee must be a known officer."""
+    """Record a training attended or a course held. The organizer unit and every attendee must
+    exist and be in the caller's scope — the same 404 either way (a training recorded for
+    another unit's officer would open that officer's REV-8 reinstatement)."""
+    visible = await visible_units(session, caller)
     await get_in_scope(session, caller, Unit, body.organizer_unit_id, "unit", unit_attr="id")
     attendees = list(dict.fromkeys(body.attendee_ids))
-    known = set((await session.scalars(select(Officer.id).where(Officer.id.in_(attendees)))).all())
-    unknown = [str(a) for a in attendees if a not in known]
-    if unknown:
-        raise errors.UNKNOWN_ATTENDEES(
-            f"Unknown officers: {', '.join(unknown[:10])}.",
-            errors=[{"loc": ["body", "attendee_ids"], "msg": "unknown officer", "type": "reference"}],
-        )
+    known = set(
+        (
+            await session.scalars(
+                select(Officer.id).where(Officer.id.in_(attendees), scope_clause(Officer.unit_id, visible))
+            )
+        ).all()
+    )
+    if any(a not in known for a in attendees):
+        raise not_found("officer")
     training = Training(id=uuid.uuid4(), **body.model_dump(exclude={"attendee_ids"}), attendee_ids=attendees)
     session.add(training)
     await session.flush()

@@ -2,10 +2,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated, get_args
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from enforcement_common.contracts.case import UnitKind
+from enforcement_common.contracts.case import CaseCategory, UnitKind
+
+#: 职责 (STAT-8): the case categories a unit is empowered to enforce; a unit without a duty for
+#: a category reads 无相关职责 for it in statistics, not 0. Stored once each, in the order of
+#: CaseCategory.
+Duties = Annotated[
+    list[CaseCategory],
+    Field(max_length=6, description="职责: the case categories the unit is empowered to enforce (STAT-8)"),
+    AfterValidator(lambda duties: [c for c in get_args(CaseCategory) if c in set(duties)]),
+]
 
 
 class UnitCreate(BaseModel):
@@ -17,10 +27,11 @@ class UnitCreate(BaseModel):
     kind: UnitKind
     parent_id: uuid.UUID | None = None
     region_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]{6,12}$")
+    duties: Duties = Field(default_factory=list)
 
 
 class UnitUpdate(BaseModel):
-    @field_validator("name", "short_name")
+    @field_validator("name", "short_name", "duties")
     @classmethod
     def _not_null(cls, value: str | None) -> str:
         if value is None:
@@ -31,6 +42,7 @@ class UnitUpdate(BaseModel):
     short_name: str | None = Field(default=None, min_length=1, max_length=20)
     parent_id: uuid.UUID | None = None
     region_code: str | None = Field(default=None, max_length=20, pattern=r"^[0-9]{6,12}$")
+    duties: Duties | None = None
 
 
 class UnitRead(BaseModel):
@@ -41,6 +53,9 @@ class UnitRead(BaseModel):
     kind: UnitKind
     parent_id: uuid.UUID | None
     region_code: str | None
+    duties: list[CaseCategory] = Field(
+        description="职责: the case categories the unit is empowered to enforce (STAT-8)"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

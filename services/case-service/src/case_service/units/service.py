@@ -69,6 +69,7 @@ def _event_data(unit: Unit) -> dict:
         "kind": unit.kind,
         "parent_id": unit.parent_id,
         "region_code": unit.region_code,
+        "duties": list(unit.duties or []),
     }
 
 

@@ -21,6 +21,11 @@ class AssessmentRead(BaseModel):
         description="the consequences announced so far this year (review.officer_sanctioned), in order; "
         "a suspension announced stands until reinstatement even if the consequence is now manual_review",
     )
+    withdrawn: list[rules.Consequence] = Field(
+        default_factory=list,
+        description="levels withdrawn (review.officer_sanction_withdrawn) because the count no longer reaches "
+        "them — a file voided under REV-12 — in order",
+    )
     basis: list[str] = ["REV-8"]
     policy_id: uuid.UUID | None = Field(
         default=None, description="the policy version (GET /policies/{id}) whose values made this determination"

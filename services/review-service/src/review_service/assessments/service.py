@@ -1,6 +1,9 @@
 """REV-8, maintained as facts arrive: a lead case closed in the year, an unqualified file
 reviewed. When the consequence reaches a new level, review.officer_sanctioned is emitted —
-once per level; case-service then suspends the officer at level ``suspension``."""
+once per level; case-service then suspends the officer at level ``suspension``. A file that
+leaves the tally (its self-review voided under REV-12) is recomputed: each announced level
+the count no longer reaches is withdrawn with review.officer_sanction_withdrawn, and
+case-service lifts a suspension that no longer stands."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import list_in_scope
-from enforcement_common.contracts.review import ReviewOfficerSanctioned
+from enforcement_common.contracts.review import ReviewOfficerSanctioned, ReviewOfficerSanctionWithdrawn
 from enforcement_common.policies import ResolvedPolicy
 from review_service import rules
 from review_service.assessments.schemas import AssessmentRead
@@ -36,6 +39,7 @@ async def _assessment(session: AsyncSession, officer_id: uuid.UUID, year: int, u
             unqualified_case_ids=[],
             consequence="none",
             sanctioned_levels=[],
+            withdrawn_levels=[],
         )
         session.add(assessment)
     return assessment
@@ -107,6 +111,48 @@ async def add_unqualified(
         await _reassess(session, assessment, policy, new_unqualified=True)
 
 
+async def remove_unqualified(
+    session: AsyncSession,
+    officer_id: uuid.UUID,
+    year: int,
+    case_id: uuid.UUID,
+    reason: str,
+    policy: ResolvedPolicy[ReviewPolicy],
+) -> None:
+    """REV-12: the file no longer counts as unqualified; REV-8 is recomputed and every level
+    announced that the count no longer reaches is withdrawn (once), highest first."""
+    assessment = await session.scalar(
+        select(AnnualAssessment)
+        .where(AnnualAssessment.officer_id == officer_id, AnnualAssessment.year == year)
+        .with_for_update()
+    )
+    if assessment is None or case_id not in assessment.unqualified_case_ids:
+        return
+    assessment.unqualified_case_ids = [c for c in assessment.unqualified_case_ids if c != case_id]
+    lead_cases, unqualified = len(assessment.lead_case_ids), len(assessment.unqualified_case_ids)
+    assessment.consequence = rules.consequence(lead_cases, unqualified, policy.values.above_ten_lead_cases)
+    assessment.policy_id = policy.policy_id
+    withdrawn = rules.levels_to_withdraw(assessment.sanctioned_levels, lead_cases, unqualified)
+    assessment.sanctioned_levels = [lv for lv in assessment.sanctioned_levels if lv not in withdrawn]
+    assessment.withdrawn_levels = [*(assessment.withdrawn_levels or []), *withdrawn]
+    await session.flush()
+    for level in withdrawn:
+        await emit(
+            session,
+            ReviewOfficerSanctionWithdrawn(
+                officer_id=assessment.officer_id,
+                unit_id=assessment.unit_id,
+                year=assessment.year,
+                level=level,
+                reason=reason,
+                unqualified_count=unqualified,
+                lead_cases=lead_cases,
+                basis=["REV-12", "REV-8"],
+                policy_id=policy.policy_id,
+            ),
+        )
+
+
 def read(assessment: AnnualAssessment) -> AssessmentRead:
     return AssessmentRead(
         officer_id=assessment.officer_id,
@@ -116,6 +162,8 @@ def read(assessment: AnnualAssessment) -> AssessmentRead:
         unqualified_count=len(assessment.unqualified_case_ids),
         consequence=assessment.consequence,
         announced=list(assessment.sanctioned_levels),
+        withdrawn=list(assessment.withdrawn_levels or []),
+        basis=["REV-8", "REV-12"] if assessment.withdrawn_levels else ["REV-8"],
         policy_id=assessment.policy_id,
     )
 

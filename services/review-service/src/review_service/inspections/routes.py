@@ -10,9 +10,15 @@ from fastapi import Query, Response
 from enforcement_common.api.pagination import Page, PageParamsDep
 from enforcement_common.api.routing import COMMON_RESPONSES, NOT_FOUND, SessionDep
 from enforcement_common.api.transaction import ServiceRouter
-from review_service.deps import AnyCaller, JusticeBureau
+from review_service.deps import CONFLICT, AnyCaller, JusticeBureau
 from review_service.inspections import service
-from review_service.inspections.schemas import InspectionCreate, InspectionRead, Verification
+from review_service.inspections.schemas import (
+    FindingCreate,
+    FindingRead,
+    InspectionCreate,
+    InspectionRead,
+    Verification,
+)
 
 router = ServiceRouter(tags=["oversight"], responses=COMMON_RESPONSES)
 
@@ -42,8 +48,21 @@ async def list_inspections(
 
 @router.get("/inspections/{inspection_id}", response_model=InspectionRead, responses=NOT_FOUND)
 async def read_inspection(inspection_id: uuid.UUID, caller: AnyCaller, session: SessionDep) -> InspectionRead:
-    """One inspection with its seed and candidate ledger."""
-    return service.read(await service.get(session, caller, inspection_id))
+    """One inspection with its seed, candidate ledger and findings."""
+    return await service.read_one(session, await service.get(session, caller, inspection_id))
+
+
+@router.post(
+    "/inspections/{inspection_id}/findings",
+    status_code=201,
+    response_model=FindingRead,
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def record_finding(
+    inspection_id: uuid.UUID, body: FindingCreate, caller: JusticeBureau, session: SessionDep
+) -> FindingRead:
+    """Record, for a drawn file, its grade and the quality of its self-review (REV-11)."""
+    return await service.record_finding(session, caller, inspection_id, body)
 
 
 @router.get("/inspections/{inspection_id}/verification", response_model=Verification, responses=NOT_FOUND)

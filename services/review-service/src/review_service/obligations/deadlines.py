@@ -1,6 +1,10 @@
-"""The obligation scanner: one ``review.obligation_overdue`` per obligation still pending after due_on (REV-5)."""
+"""The obligation scanner: one ``review.obligation_overdue`` per obligation still pending after
+due_on — or transferred after it before the scanner ran (REV-5): the scan interval does not
+decide whether a breach is recorded."""
 
 from __future__ import annotations
+
+from sqlalchemy import or_
 
 from enforcement_common.contracts.review import ReviewObligationOverdue
 from enforcement_common.events import OverdueScanner
@@ -25,7 +29,7 @@ def overdue_scanner(interval: float) -> OverdueScanner:
         SERVICE,
         due_column=Obligation.due_on,
         marker=Obligation.overdue_emitted_at,
-        where=[Obligation.status == "pending"],
+        where=[or_(Obligation.status == "pending", Obligation.days_late.is_not(None))],
         event=overdue_event,
         interval=interval,
     )

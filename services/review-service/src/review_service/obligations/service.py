@@ -1,5 +1,6 @@
 """Self-review obligations (自查义务, REV-5): opened by a case's closure, excluded under a
-reconsideration or litigation (REV-12), read, listed, and the file transferred by its handler.
+reconsideration or litigation filed before its self-review completed (REV-12), read, listed,
+and the file transferred by its handler (REV-5: late transfers stay visible).
 
 ``open_for`` and ``exclude_for`` are called by ``consumers.case_events`` in its transaction."""
 
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,23 +16,36 @@ from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import get_in_scope, list_in_scope
-from enforcement_common.calendar import today
+from enforcement_common.calendar import local_date, today
 from enforcement_common.contracts.case import CaseClosed, CaseLegalRemedyRecorded
 from enforcement_common.contracts.review import ReviewObligationCreated, ReviewObligationExcluded
 from enforcement_common.policies import resolve
 from review_service import errors, rules
 from review_service.events import emit
 from review_service.models import ExcludingRemedy, Obligation, Review
-from review_service.obligations.schemas import ObligationRead, ObligationStatus, Submission
+from review_service.obligations.schemas import ObligationRead, ObligationStatus, Submission, TransferDeadline
 from review_service.policy import REVIEW_POLICIES
+from review_service.reviews import service as reviews
 
 
 def read(obligation: Obligation) -> ObligationRead:
-    overdue = obligation.status == "pending" and today() > obligation.due_on
+    now = today()
+    overdue = obligation.status == "pending" and now > obligation.due_on
+    late = obligation.status == "submitted" and obligation.days_late is not None
     basis = ["REV-5"] + (["REV-12"] if obligation.status == "excluded" else [])
+    status, days_late = rules.transfer_deadline(
+        obligation.due_on, obligation.submitted_on, now, excluded=obligation.status == "excluded"
+    )
     return ObligationRead(
-        **{f: getattr(obligation, f) for f in ObligationRead.model_fields if f not in {"status", "basis"}},
-        status="overdue" if overdue else obligation.status,
+        **{f: getattr(obligation, f) for f in ObligationRead.model_fields if f not in {"status", "basis", "deadline"}},
+        status="overdue" if overdue else "submitted_late" if late else obligation.status,
+        deadline=TransferDeadline(
+            due_on=obligation.due_on,
+            status=status,
+            met_on=obligation.submitted_on,
+            days_late=days_late,
+            policy_id=obligation.policy_id,
+        ),
         basis=basis,
     )
 
@@ -60,6 +74,10 @@ async def list_page(
         query = query.where(Obligation.status == "pending", Obligation.due_on < now)
     elif status == "pending":
         query = query.where(Obligation.status == "pending", Obligation.due_on >= now)
+    elif status == "submitted_late":
+        query = query.where(Obligation.status == "submitted", Obligation.days_late.is_not(None))
+    elif status == "submitted":
+        query = query.where(Obligation.status == "submitted", Obligation.days_late.is_(None))
     else:
         query = query.equal(Obligation.status, status)
     items, cursor = await query.page(session, [Obligation.due_on, Obligation.id], page)
@@ -69,8 +87,9 @@ async def list_page(
 async def submit(
     session: AsyncSession, caller: Caller, obligation_id: uuid.UUID, body: Submission, if_match: str | None
 ) -> ObligationRead:
-    """The lead handler (or the unit leader for them) transfers the file to legal affairs (REV-5)."""
-    obligation = await get(session, caller, obligation_id)
+    """The lead handler (or the unit leader for them) transfers the file to legal affairs (REV-5).
+    A transfer after due_on is recorded ``submitted_late`` with its days late, which stay."""
+    obligation = await get_in_scope(session, caller, Obligation, obligation_id, "obligation", lock=True)
     if "unit_leader" not in caller.roles and caller.officer_id != obligation.lead_handler_id:
         raise errors.OBLIGATION_NOT_THE_HANDLER(
             "The lead handler transfers the file (or the unit leader for them).",
@@ -82,9 +101,18 @@ async def submit(
             f"The obligation is {obligation.status}.",
             basis=["REV-12"] if obligation.status == "excluded" else None,
         )
-    if body.submitted_on < obligation.closed_on or body.submitted_on > today():
-        raise errors.OBLIGATION_INVALID_DATE("submitted_on must lie between the closure and today.")
+    recorded = obligation.overdue_emitted_at
+    problem = rules.transfer_date_problem(
+        body.submitted_on, obligation.closed_on, today(), local_date(recorded) if recorded else None
+    )
+    if problem is not None:
+        raise errors.OBLIGATION_INVALID_DATE(
+            problem,
+            basis=["REV-5"],
+            errors=[{"loc": ["body", "submitted_on"], "msg": problem, "type": "value_error.date"}],
+        )
     obligation.status, obligation.submitted_on = "submitted", body.submitted_on
+    obligation.days_late = rules.transfer_days_late(body.submitted_on, obligation.due_on)
     await session.flush()
     return read(obligation)
 
@@ -125,24 +153,36 @@ async def open_for(session: AsyncSession, case: CaseClosed) -> None:
 
 
 async def exclude_for(session: AsyncSession, remedy: CaseLegalRemedyRecorded) -> None:
-    """REV-12: under reconsideration or litigation the file is not reviewed — the obligation is
-    excluded unless its self-review completed already (which stands)."""
+    """REV-12, judged by when the remedy was FILED, not when it was recorded here: under
+    reconsideration or litigation the file is not reviewed. A self-review that completed on or
+    after the filing date is voided (with the handler's REV-8 tally recomputed) and the
+    obligation excluded; one that completed before the filing stands."""
     if not rules.excludes_review(remedy.kind):
         return
-    # Remembered even before the case closes: its obligation is then born excluded.
-    await session.execute(
-        insert(ExcludingRemedy)
-        .values(case_id=remedy.case_id, remedy_id=remedy.remedy_id, kind=remedy.kind)
-        .on_conflict_do_nothing()
+    # Remembered even before the case closes (its obligation is then born excluded), with the
+    # earliest filing date seen.
+    remembered = insert(ExcludingRemedy).values(
+        case_id=remedy.case_id, remedy_id=remedy.remedy_id, kind=remedy.kind, filed_on=remedy.filed_on
     )
+    await session.execute(
+        remembered.on_conflict_do_update(
+            index_elements=[ExcludingRemedy.case_id],
+            set_={"remedy_id": remedy.remedy_id, "kind": remedy.kind, "filed_on": remedy.filed_on},
+            where=or_(ExcludingRemedy.filed_on.is_(None), ExcludingRemedy.filed_on > remedy.filed_on),
+        )
+    )
+    # The file's reviews first, then its obligation — the order of a signature completing a review
+    # (review, then obligation): a completion running now finishes first and is then judged here.
+    await session.execute(select(Review.id).where(Review.case_id == remedy.case_id).with_for_update())
     obligation = await session.scalar(select(Obligation).where(Obligation.case_id == remedy.case_id).with_for_update())
-    if obligation is None or obligation.status in ("excluded", "reviewed"):
+    if obligation is None or obligation.status == "excluded":
         return
-    completed = await session.scalar(
+    await reviews.void_for_remedy(session, remedy)
+    standing = await session.scalar(
         select(Review.id).where(Review.case_id == remedy.case_id, Review.kind == "self", Review.status == "completed")
     )
-    if completed is not None:
-        return  # a remedy after the review completed does not undo it (REV-12)
+    if standing is not None:
+        return  # completed before the remedy was filed: the self-review stands (REV-12)
     await _exclude(session, obligation, remedy.remedy_id, remedy.kind)
 
 

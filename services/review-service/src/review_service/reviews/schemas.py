@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -40,10 +40,29 @@ class GeneralStandards(BaseModel):
 class ReviewCreate(BaseModel):
     case_id: uuid.UUID
     kind: ReviewKind
-    reviewer_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
+    reviewer_ids: list[uuid.UUID] = Field(
+        min_length=1,
+        max_length=20,
+        description="评查人员: officers known to the directory, in the caller's unit scope (404 otherwise)",
+    )
     basic: BasicStandards
     general: GeneralStandards = GeneralStandards()
-    problems: list[str] = Field(default_factory=list, max_length=100)
+    problems: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="发现的问题 (REV-7): at least one when the file grades unqualified",
+    )
+
+
+class Voiding(BaseModel):
+    """REV-12: why a completed review no longer stands (作废)."""
+
+    on: date
+    reason: str
+    remedy_id: uuid.UUID
+    remedy_filed_on: date
+    basis: list[str]
+    policy_id: uuid.UUID | None = None
 
 
 class Signature(BaseModel):
@@ -61,9 +80,10 @@ class ReviewRead(BaseModel):
     problems: list[str]
     score: int
     grade: Grade
-    status: Literal["awaiting_signatures", "completed"]
+    status: Literal["awaiting_signatures", "completed", "voided"]
     signatures: dict[str, dict[str, str]]
     completed_at: datetime | None
+    voided: Voiding | None = Field(default=None, description="set when the review was voided (REV-12)")
     basis: list[str]
     policy_id: uuid.UUID | None = Field(
         default=None, description="the policy version (GET /policies/{id}) whose values made this determination"

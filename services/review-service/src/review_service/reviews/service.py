@@ -1,7 +1,9 @@
 """Reviews (评查): recorded and scored (REV-13, REV-14), graded (REV-15), signed and, with
 both signatures, completed — the lead handler notified in writing (REV-7), the result
-emitted and an unqualified self-review counted for the year (REV-8). REV-12 refuses a
-review of a file under reconsideration or litigation."""
+emitted and an unqualified self-review counted for the year (REV-8). A self-review completes
+only once the file was transferred (REV-5); an unqualified file lists its problems (REV-7);
+the reviewers are officers in the caller's scope. REV-12 refuses a review of a file under
+reconsideration or litigation, and voids one completed on or after the remedy's filing date."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope
-from enforcement_common.calendar import today
-from enforcement_common.contracts.review import ReviewCompleted, ReviewFailed
+from enforcement_common.auth.scope import ensure_in_scope, get_in_scope, list_in_scope, not_found
+from enforcement_common.calendar import local_date, today
+from enforcement_common.contracts.case import CaseLegalRemedyRecorded
+from enforcement_common.contracts.review import ReviewCompleted, ReviewFailed, ReviewVoided
+from enforcement_common.directory import ensure_officers_in_scope
 from enforcement_common.policies import resolve
 from review_service import errors, rules
 from review_service.assessments import service as assessments
@@ -32,10 +36,12 @@ SIGNER_ROLES = {"legal_affairs_head": "legal_affairs", "reviewed_unit_head": "un
 
 
 def read(review: Review) -> ReviewRead:
-    return ReviewRead(
-        **{f: getattr(review, f) for f in ReviewRead.model_fields if f not in {"basis"}},
-        basis=["REV-13", "REV-14", "REV-15"] + (["REV-7"] if review.status == "completed" else []),
-    )
+    basis = ["REV-13", "REV-14", "REV-15"]
+    if review.completed_at is not None:
+        basis.append("REV-7")
+    if review.voided is not None:
+        basis.append("REV-12")
+    return ReviewRead(**{f: getattr(review, f) for f in ReviewRead.model_fields if f not in {"basis"}}, basis=basis)
 
 
 async def get(session: AsyncSession, caller: Caller, review_id: uuid.UUID, *, lock: bool = False) -> Review:
@@ -76,9 +82,12 @@ async def _refuse_second_self_review(session: AsyncSession, case_id: uuid.UUID, 
 async def record(session: AsyncSession, settings: Settings, caller: Caller, body: ReviewCreate) -> Review:
     """Record a review of a closed case's file: scored (REV-13, REV-14) and graded (REV-15)."""
     case = await session.get(CaseView, body.case_id)
-    if case is None or case.closed_on is None:
-        raise ProblemError(404, "resource.not_found", "No closed case with this id is known here yet.")
+    if case is None:
+        raise not_found("case")  # the same answer as out of scope: existence is not revealed
     await ensure_in_scope(session, caller, case.unit_id, "case")
+    if case.closed_on is None:  # in scope: the caller may learn that it is not closed yet
+        raise ProblemError(404, "resource.not_found", "No closed case with this id is known here yet.")
+    await ensure_officers_in_scope(session, caller, body.reviewer_ids, "reviewer")  # 评查人员, 404 either way
     obligation = await session.scalar(select(Obligation).where(Obligation.case_id == case.case_id).with_for_update())
     await refuse_excluded(session, case.case_id, obligation)  # REV-12, whatever the kind of review
     if body.kind == "self":
@@ -87,6 +96,13 @@ async def record(session: AsyncSession, settings: Settings, caller: Caller, body
     deductions = {stage: getattr(body.general, stage).deduction for stage in rules.GENERAL_STAGES}
     points = rules.score(basic, deductions)
     policy = await resolve(session, REVIEW_POLICIES, case.unit_id, today())  # REV-15 bands in force today
+    graded = rules.grade(points, all(basic.values()), policy.values.grade_bands)
+    if graded == "unqualified" and not rules.problems_listed(body.problems):
+        raise errors.PROBLEMS_REQUIRED(
+            "The file grades unqualified: list at least one problem found (列出发现的问题).",
+            basis=["REV-7", "REV-15"],
+            errors=[{"loc": ["body", "problems"], "msg": "at least one problem", "type": "value_error"}],
+        )
     review = Review(
         id=uuid.uuid4(),
         case_id=case.case_id,
@@ -97,7 +113,7 @@ async def record(session: AsyncSession, settings: Settings, caller: Caller, body
         general=body.general.model_dump(),
         problems=body.problems,
         score=points,
-        grade=rules.grade(points, all(basic.values()), policy.values.grade_bands),
+        grade=graded,
         policy_id=policy.policy_id,
         status="awaiting_signatures",
         signatures={},
@@ -140,6 +156,16 @@ async def sign(
     _check_signer(caller, review, body.role)
     obligation = await session.scalar(select(Obligation).where(Obligation.case_id == review.case_id))
     await refuse_excluded(session, review.case_id, obligation)
+    if (
+        review.kind == "self"
+        and len(review.signatures) == 1
+        and (obligation is None or obligation.submitted_on is None)
+    ):
+        # REV-5: the handler transfers the file to legal affairs; without it the self-review cannot complete.
+        raise errors.FILE_NOT_TRANSFERRED(
+            "The file has not been transferred (POST /obligations/{id}/submission): the self-review cannot complete.",
+            basis=["REV-5"],
+        )
     review.signatures = {
         **review.signatures,
         body.role: {"by": caller.sub, "name": caller.name, "at": datetime.now(UTC).isoformat()},
@@ -189,6 +215,64 @@ async def complete(session: AsyncSession, review: Review) -> None:
             await assessments.add_unqualified(
                 session, case.lead_handler_id, case.unit_id, case.closed_on.year, case.case_id, policy
             )
+
+
+async def void_for_remedy(session: AsyncSession, remedy: CaseLegalRemedyRecorded) -> list[Review]:
+    """REV-12, judged by the remedy's filing date: every completed review of the file that
+    completed on or after the day the reconsideration or litigation was filed is voided — with
+    reason, basis and policy — and an unqualified self-review leaves the handler's REV-8 tally
+    (levels no longer reached are withdrawn). Reviews completed before the filing stand."""
+    reviews = (
+        await session.scalars(
+            select(Review)
+            .where(Review.case_id == remedy.case_id, Review.status == "completed")
+            .order_by(Review.completed_at)
+            .with_for_update()
+        )
+    ).all()
+    voided = [r for r in reviews if rules.remedy_voids_completed_review(remedy.filed_on, local_date(r.completed_at))]
+    if not voided:
+        return []
+    case = await session.get(CaseView, remedy.case_id)
+    # REV-12 as in force for the unit on the day the remedy was filed.
+    policy = await resolve(session, REVIEW_POLICIES, case.unit_id, remedy.filed_on)
+    reason = (
+        f"案件于 {remedy.filed_on.isoformat()} 提起{rules.EXCLUDING_REMEDIES[remedy.kind]}，"
+        "早于评查完成，案卷不再评查 (REV-12)"
+    )
+    for review in voided:
+        review.status = "voided"
+        review.voided = {
+            "on": today().isoformat(),
+            "reason": reason,
+            "remedy_id": str(remedy.remedy_id),
+            "remedy_filed_on": remedy.filed_on.isoformat(),
+            "basis": ["REV-12"],
+            "policy_id": str(policy.policy_id),
+        }
+        await emit(
+            session,
+            ReviewVoided(
+                review_id=review.id,
+                case_id=review.case_id,
+                unit_id=review.unit_id,
+                kind=review.kind,
+                grade=review.grade,
+                lead_handler_id=case.lead_handler_id,
+                reason=reason,
+                remedy_id=remedy.remedy_id,
+                remedy_filed_on=remedy.filed_on,
+                basis=["REV-12"],
+                policy_id=policy.policy_id,
+            ),
+        )
+        if review.kind == "self" and review.grade == "unqualified":
+            year_policy = await resolve(session, REVIEW_POLICIES, case.unit_id, case.closed_on)
+            await assessments.remove_unqualified(
+                session, case.lead_handler_id, case.closed_on.year, case.case_id, reason, year_policy
+            )
+    await session.flush()
+    return list(voided)
 
 
 async def list_notifications(

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from enforcement_common.contracts import BoundedDate
+
 Period = Annotated[str, Field(pattern=r"^(19|20)[0-9]{2}H[12]$", examples=["2026H1"])]
 
 
@@ -31,4 +33,4 @@ class SummaryRead(BaseModel):
 
 
 class SummarySubmission(BaseModel):
-    submitted_on: date
+    submitted_on: BoundedDate

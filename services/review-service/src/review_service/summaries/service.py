@@ -101,6 +101,12 @@ async def owed(session: AsyncSession, unit_id: uuid.UUID, period: str) -> Summar
 async def generate(session: AsyncSession, caller: Caller, body: SummaryCreate) -> SummaryRead:
     """Generate (or regenerate, until submitted) a unit's half-year summary from the data (REV-9)."""
     await ensure_in_scope(session, caller, body.unit_id, "unit")
+    if rules.half_year(body.period)[1] >= today():
+        # The figures of a half year are only whole once it has ended (REV-9: 每半年).
+        raise errors.SUMMARY_PERIOD_NOT_ENDED(
+            f"{body.period} ends on {rules.half_year(body.period)[1].isoformat()}; its summary is generated after.",
+            basis=["REV-9"],
+        )
     summary = await owed(session, body.unit_id, body.period)
     if summary.submitted_on:
         raise errors.SUMMARY_ALREADY_SUBMITTED("The summary was submitted; it can no longer change.", basis=["REV-9"])

@@ -6,7 +6,7 @@ deploy/bench/bench_case_list.py). ``(unit_id, filed_on, id)`` also serves every 
 unit, so the single-column index on ``unit_id`` goes.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
