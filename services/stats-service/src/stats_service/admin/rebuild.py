@@ -23,6 +23,7 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -205,7 +206,13 @@ async def _run(
                 for tp, records in fetched.items():
                     key = position_key(tp.topic, tp.partition)
                     for record in records:
-                        envelope = decode_envelope(record.value)
+                        try:
+                            envelope = decode_envelope(record.value)
+                        except (ValueError, ValidationError):
+                            # Not an event (the live consumer dead-lettered it): it counts nothing.
+                            consumed[key] = record.offset + 1
+                            done += 1
+                            continue
                         if record.offset >= live.get(key, 0) and not await _passes_live(
                             session, envelope.type, envelope.id, tp.topic, tp.partition, record.offset
                         ):
