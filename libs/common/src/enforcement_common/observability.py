@@ -7,6 +7,7 @@ carry it, and it is echoed in the response.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 import sys
@@ -233,8 +234,8 @@ _THROTTLE = RepeatThrottle()
 def quiet_library_logs() -> None:
     """Throttle the repeats of :data:`NOISY_LIBRARIES`' loggers (idempotent): a Kafka outage
     then costs a few lines a minute, not thousands a second."""
-    import aiokafka.consumer.group_coordinator  # noqa: F401  (its modules' loggers exist once imported)
-    import aiokafka.producer.sender  # noqa: F401
+    for module in ("aiokafka.consumer.group_coordinator", "aiokafka.producer.sender"):
+        importlib.import_module(module)  # their modules' loggers exist once imported
 
     for name in list(logging.root.manager.loggerDict):
         if name.split(".")[0] in NOISY_LIBRARIES:

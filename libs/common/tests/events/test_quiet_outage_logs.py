@@ -81,7 +81,9 @@ async def test_kafka_stopped_with_the_relay_pending_logs_a_bounded_number_of_lin
         runner.stop()
         await asyncio.gather(relay_task, runner_task)
     total = sum(counting.by_logger.values())
-    assert total < MAX_LINES, f"{total} log lines during a {OUTAGE_SECONDS}+ s outage: {counting.by_logger.most_common(8)}"
+    assert total < MAX_LINES, (
+        f"{total} log lines during a {OUTAGE_SECONDS}+ s outage: {counting.by_logger.most_common(8)}"
+    )
 
 
 async def _relay_failures_at_least(registry: CollectorRegistry, count: int) -> bool:
