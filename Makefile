@@ -41,10 +41,11 @@ migrate: ## apply every service's migrations to the local databases
 	@deploy/local/bootstrap.sh
 	@eval "$$(deploy/local/infra.sh env)"; for s in case tolerance review accountability stats; do .venv/bin/$$s-service migrate || exit 1; done
 
-demo: ## load the demo county into the running case-service (after make run; re-running adds nothing)
+demo: ## load the demo county into the running services (after make run; re-running adds nothing)
 	@.venv/bin/python -m case_service.demo --base-url http://127.0.0.1:$${CASE_PORT:-8001}
+	@.venv/bin/python -m tolerance_service.demo --base-url http://127.0.0.1:$${TOLERANCE_PORT:-8002} --case-url http://127.0.0.1:$${CASE_PORT:-8001}
 
-bench: ## benchmarks: POST /cases vs bare asyncpg, 10 000-case import, closure → obligation latency (test instance)
+bench: ## benchmarks: POST /cases vs bare asyncpg, 10 000-case import, closure → obligation latency, tolerance rule engine and POST /applications (test instance)
 	@deploy/local/bench.sh
 
 revision: ## new Alembic revision: make revision SERVICE=case-service MSG="add cases"

@@ -416,3 +416,80 @@ async def test_REV_12_a_withdrawn_REV_8_suspension_is_lifted_with_basis_unless_a
         )
     assert count == len(changes), "applied again, nothing changes"
     assert (await client.get(f"{OFFICERS}/{held}", headers=admin)).json()["restriction_basis"] == ["ERR-11"]
+
+
+async def test_TOL_15_a_withdrawn_ERR_11_suspension_is_lifted_unless_REV_8_still_holds_it(
+    world, app, client, as_headers
+) -> None:
+    """accountability.sanction_withdrawn (a tolerance decision granted after the determination,
+    TOL-15, or an appeal, ERR-12): a suspension resting on ERR-11 alone is lifted with basis;
+    one also held by REV-8 stays on REV-8; a withdrawal without suspend_enforcement, or applied
+    again, changes nothing."""
+    from enforcement_common.contracts.accountability import SanctionWithdrawn
+    from enforcement_common.testing.delivery import apply_without_inbox, deliver
+
+    admin = as_headers("admin")
+    alone, both = world.officers["甲"], world.officers["乙"]
+    unit = world.units["T1"]
+    error_case = uuid.uuid4()
+    for officer in (alone, both):
+        await deliver(
+            app,
+            SanctionImposed(
+                error_case_id=error_case,
+                officer_id=officer,
+                unit_id=unit,
+                sanctions=["suspend_enforcement"],
+                effective_on=today(),
+            ),
+        )
+    await deliver(
+        app,
+        ReviewOfficerSanctioned(
+            officer_id=both,
+            unit_id=unit,
+            year=today().year,
+            level="suspension",
+            unqualified_count=3,
+            lead_cases=6,
+            basis=["REV-8"],
+        ),
+    )
+
+    def withdrawn(officer: str, sanctions: list[str]) -> SanctionWithdrawn:
+        return SanctionWithdrawn(
+            error_case_id=error_case,
+            officer_id=officer,
+            unit_id=unit,
+            sanctions=sanctions,
+            reason="事后作出免责决定 (TOL-15)",
+            basis=["TOL-15"],
+            effective_on=today(),
+        )
+
+    await deliver(app, withdrawn(alone, ["written_self_criticism"]))
+    assert (await client.get(f"{OFFICERS}/{alone}", headers=admin)).json()["qualification_status"] == "suspended"
+    for officer in (alone, both):
+        assert await deliver(app, withdrawn(officer, ["suspend_enforcement"]), times=2) == [True, False]
+    lifted = (await client.get(f"{OFFICERS}/{alone}", headers=admin)).json()
+    assert lifted["qualification_status"] == "active" and lifted["restriction_basis"] == []
+    kept = (await client.get(f"{OFFICERS}/{both}", headers=admin)).json()
+    assert kept["qualification_status"] == "suspended" and kept["restriction_basis"] == ["REV-8"]
+    async with app.state.sessions() as session:
+        changes = (
+            (
+                await session.execute(
+                    text("SELECT payload FROM outbox WHERE event_type = 'officer.qualification_changed' ORDER BY id")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    reinstated = [c["data"] for c in changes if c["data"]["to"] == "active"]
+    assert [(c["officer_id"], c["basis"]) for c in reinstated] == [(alone, ["TOL-15", "ERR-11"])]
+    await apply_without_inbox(app, withdrawn(alone, ["suspend_enforcement"]))
+    async with app.state.sessions() as session:
+        count = await session.scalar(
+            text("SELECT count(*) FROM outbox WHERE event_type = 'officer.qualification_changed'")
+        )
+    assert count == len(changes), "applied again, nothing changes"

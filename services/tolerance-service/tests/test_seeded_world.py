@@ -9,4 +9,5 @@ class TestSeededWorld(SeededWorldChecks):
 
 
 class TestSchemathesisOnTheSeededWorld(SeededSchemathesis):
-    role_sets = (("admin",), ("auditor", "officer"))
+    role_sets = (("admin",), ("auditor", "officer"), ("legal_affairs", "party_committee", "discipline"))
+    must_reach = frozenset({"POST /api/v1/applications", "POST /api/v1/petitions"})

@@ -211,11 +211,26 @@ async def verify(engine: AsyncEngine, batch: int = 5000) -> ChainReport:
                 last_id = row.id
 
 
+#: The actor recorded for a request under a path whose callers are protected (see below).
+WITHHELD = "withheld"
+
+
+def _actor_withheld(scope: Scope) -> bool:
+    """True under a path prefix the app lists in ``app.state.audit_actor_withheld``: a register
+    whose writers the rules protect (a recorder of interference, INT-9; a petitioner, TOL-19) —
+    their identity stays in the service's own table, readable by whom the rule says, and the
+    audit entry keeps the rest (roles, unit, path, outcome, time)."""
+    app = scope.get("app")
+    prefixes = getattr(getattr(app, "state", None), "audit_actor_withheld", ()) if app is not None else ()
+    return any(scope["path"].startswith(prefix) for prefix in prefixes)
+
+
 def _entry(scope: Scope, caller: Caller | None, status: int, body: bytes) -> AuditEntry:
+    withheld = caller is not None and _actor_withheld(scope)
     return AuditEntry(
         at=datetime.now(UTC),
-        actor=_storable(caller.sub) if caller else None,
-        actor_name=_storable(caller.name) if caller else None,
+        actor=WITHHELD if withheld else _storable(caller.sub) if caller else None,
+        actor_name=None if withheld else _storable(caller.name) if caller else None,
         roles=sorted(_storable(role) for role in caller.roles) if caller else [],
         unit_id=str(caller.unit_id) if caller and caller.unit_id else None,
         method=scope["method"],

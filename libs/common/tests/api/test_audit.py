@@ -44,6 +44,24 @@ async def test_every_mutating_request_is_recorded_with_its_outcome(client, make_
     assert [r["status"] for r in filtered.json()["items"]] == [412]
 
 
+async def test_a_path_the_app_protects_records_the_request_without_its_actor(app, client, make_note, auth_for) -> None:
+    app.state.audit_actor_withheld = ("/api/v1/notes",)
+    created = await make_note("protected")
+    refused = await client.patch(
+        f"/api/v1/notes/{created.json()['id']}",
+        json={"title": "v2"},
+        headers={**auth_for("officer"), "If-Match": '"9"'},
+    )
+    assert refused.status_code == 412
+    rows = (await client.get(AUDIT, headers=auth_for("auditor"))).json()["items"]
+    assert [(r["actor"], r["actor_name"], r["status"]) for r in rows] == [
+        ("withheld", None, 201),
+        ("withheld", None, 412),
+    ]
+    assert rows[0]["roles"] == ["officer"] and rows[0]["resource_id"] == created.json()["id"]
+    assert (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()["valid"]
+
+
 async def test_only_auditors_read_the_audit_log(client, auth_for) -> None:
     for role in ("officer", "admin", "justice_bureau"):
         assert (await client.get(AUDIT, headers=auth_for(role, unit="C"))).status_code == 403

@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from enforcement_common.config import BaseServiceSettings
@@ -15,3 +16,6 @@ class Settings(BaseServiceSettings):
     service_name: ClassVar[str] = "tolerance-service"
     default_port: ClassVar[int] = 8002
     default_database: ClassVar[str] = "tolerance_service"
+
+    #: How often the deadline scanners (notification, correction, petition feedback) run.
+    scan_interval_seconds: float = Field(default=60.0, gt=0)

@@ -71,6 +71,24 @@ class SanctionImposed(EventData):
     effective_on: date
 
 
+class SanctionWithdrawn(EventData):
+    """Sanctions of ERR-11 withdrawn from one officer: a tolerance decision granted later (TOL-15)
+    or an appeal that changed or revoked the handling (ERR-12); case-service may restore the
+    qualification the sanction had removed."""
+
+    type: ClassVar[str] = "accountability.sanction_withdrawn"
+    topic: ClassVar[str] = ACCOUNTABILITY
+    subject_field: ClassVar[str] = "officer_id"
+    schema_version: Literal[1] = 1
+    error_case_id: UUID
+    officer_id: UUID
+    unit_id: UUID
+    sanctions: list[Sanction]
+    reason: str
+    basis: list[str]
+    effective_on: date
+
+
 class InterferenceRecorded(EventData):
     """干预插手 recorded. Never carries the intervener's or the recorder's identity (INT-9)."""
 
@@ -96,7 +114,8 @@ class NonrecordingFound(EventData):
     finding_id: UUID
     unit_id: UUID
     officer_id: UUID
-    consequence: Literal["warning", "discipline_referral"]
+    consequence: Literal["warning", "circulated_criticism", "discipline_referral"]
+    basis: list[str]
     found_on: date
 
 
@@ -105,5 +124,20 @@ class AccountabilityDeadlineOverdue(_ErrorCaseData):
 
     type: ClassVar[str] = "accountability.deadline_overdue"
     kind: str
+    due_on: date
+    basis: list[str]
+
+
+class InterferenceReportOverdue(EventData):
+    """A unit's quarterly interference report (records or an explicit zero report) is missing
+    after its due date (INT-3 reporting; the period per policy)."""
+
+    type: ClassVar[str] = "accountability.interference_report_overdue"
+    topic: ClassVar[str] = ACCOUNTABILITY
+    subject_field: ClassVar[str] = "report_id"
+    schema_version: Literal[1] = 1
+    report_id: UUID
+    unit_id: UUID
+    period: str
     due_on: date
     basis: list[str]

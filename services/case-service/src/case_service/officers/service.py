@@ -30,7 +30,7 @@ from enforcement_common.api.pagination import Page, PageParams
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import get_in_scope, list_in_scope
 from enforcement_common.calendar import today
-from enforcement_common.contracts.accountability import SanctionImposed
+from enforcement_common.contracts.accountability import SanctionImposed, SanctionWithdrawn
 from enforcement_common.contracts.case import OfficerQualificationChanged, OfficerRegistered, OfficerUpdated
 from enforcement_common.contracts.review import ReviewOfficerSanctioned, ReviewOfficerSanctionWithdrawn
 
@@ -341,20 +341,47 @@ async def lift_review_suspension(session: AsyncSession, data: ReviewOfficerSanct
     other ground (ERR-11) otherwise. Once: an officer no longer suspended under REV-8 is left alone."""
     if data.level != "suspension":
         return  # criticism and no_commendation never touched the certificate
-    officer = await _locked(session, data.officer_id)
-    if officer is None or officer.restriction != "suspended" or "REV-8" not in (officer.restriction_basis or []):
+    await _withdraw_suspension_ground(
+        session,
+        data.officer_id,
+        "REV-8",
+        reason=f"{data.year} 年度 REV-8 暂停执法撤回：{data.reason}",
+        basis=["REV-12", "REV-8", *data.basis],
+    )
+
+
+async def lift_accountability_suspension(session: AsyncSession, data: SanctionWithdrawn) -> None:
+    """TOL-15/ERR-12: accountability-service withdrew an ERR-11 sanction (a tolerance decision
+    granted later, or an appeal that changed the handling): a suspension resting on ERR-11 alone
+    is lifted, one with another standing ground (REV-8) is kept. A revocation (remove_from_post)
+    is not undone here: a revoked certificate is re-issued, not reinstated (CASE-3)."""
+    if "suspend_enforcement" not in data.sanctions:
         return
-    officer.restriction_basis = [b for b in officer.restriction_basis if b != "REV-8"]
+    await _withdraw_suspension_ground(
+        session,
+        data.officer_id,
+        "ERR-11",
+        reason=f"错案责任追究 {data.error_case_id} 撤回：{data.reason}",
+        basis=[*data.basis, "ERR-11"],
+    )
+
+
+async def _withdraw_suspension_ground(
+    session: AsyncSession, officer_id: uuid.UUID, ground: str, *, reason: str, basis: list[str]
+) -> None:
+    """One ground of a suspension no longer stands: dropped from its basis; the officer is
+    reinstated when no other ground is left. Once: an officer not suspended on ``ground`` is
+    left alone (a redelivery, or a suspension already lifted otherwise)."""
+    officer = await _locked(session, officer_id)
+    if officer is None or officer.restriction != "suspended" or ground not in (officer.restriction_basis or []):
+        return
+    officer.restriction_basis = [b for b in officer.restriction_basis if b != ground]
     if officer.restriction_basis:
         return  # still suspended on its other ground
     await apply_qualification_change(
         session,
         officer,
-        QualificationChange(
-            action="reinstate",
-            reason=f"{data.year} 年度 REV-8 暂停执法撤回：{data.reason}",
-            basis=list(dict.fromkeys(["REV-12", "REV-8", *data.basis])),
-        ),
+        QualificationChange(action="reinstate", reason=reason, basis=list(dict.fromkeys(basis))),
     )
 
 

@@ -1,0 +1,1 @@
+"""tolerance-service's consumers: one module per consumed topic group."""

@@ -1,0 +1,1 @@
+"""Corrections (纠错): TOL-16, TOL-17."""
