@@ -217,6 +217,7 @@ class Seen:
     closed: dict[str, float] = field(default_factory=dict)  # case id -> when
     revoked: dict[str, float] = field(default_factory=dict)  # remedy id -> when
     remedy_case: dict[str, str] = field(default_factory=dict)
+    interference: dict[str, str] = field(default_factory=dict)  # record id -> case id
 
 
 class Workload:
@@ -260,15 +261,25 @@ class Workload:
         while not self.stopping.is_set():
             step += 1
             try:
-                if self.rng.random() < 0.7:
+                draw = self.rng.random()
+                if draw < 0.6:
                     await self.closed_case(f"w{index}-{step}")
-                else:
+                elif draw < 0.85:
                     await self.revoked_case(f"w{index}-{step}")
+                else:
+                    await self.interfered_case(f"w{index}-{step}")
             except Exception as exc:  # a story that could not finish is an invariant failure
                 self.failures.append(f"worker {index} story {step}: {exc!r}"[:300])
 
-    async def _file(self, tag: str) -> str:
-        lead, co = self.rng.sample(self.officers, 2)
+    async def _file(self, tag: str, lead: str | None = None) -> str:
+        lead, co = (
+            self.rng.sample([o for o in self.officers if o != lead], 2)
+            if lead is None
+            else (
+                lead,
+                self.rng.choice([o for o in self.officers if o != lead]),
+            )
+        )
         key = f"file-{tag}-{uuid.uuid4().hex[:8]}"
         body = {
             "unit_id": self.unit,
@@ -286,39 +297,79 @@ class Workload:
         self.seen.filings[key] = filed.json()["id"]
         return filed.json()["id"]
 
-    async def closed_case(self, tag: str) -> None:
-        case_id = await self._file(tag)
+    async def _advance(self, case_id: str, steps: tuple[str, ...]) -> None:
         officer = auth("officer", "legal_affairs", unit=self.unit)
         on = today().isoformat()
-        for action, payload in (
-            ("investigation", {}),
-            (
-                "decision",
-                {
-                    "decision_type": "罚款",
-                    "penalty_kinds": ["fine"],
-                    "fine_amount": "500",
-                    "decided_on": on,
-                    "legal_basis": "x",
-                },
-            ),
-            ("service", {"served_on": on, "method": "direct"}),
-            ("closure", {"closed_on": on}),
-        ):
+        payloads = {
+            "investigation": {},
+            "decision": {
+                "decision_type": "罚款",
+                "penalty_kinds": ["fine"],
+                "fine_amount": "500",
+                "decided_on": on,
+                "legal_basis": "x",
+            },
+            "service": {"served_on": on, "method": "direct"},
+            "closure": {"closed_on": on},
+        }
+        for action in steps:
             answer = await self.client.call(
                 "case-service",
                 "POST",
                 f"/api/v1/cases/{case_id}/{action}",
                 officer,
-                payload,
+                payloads[action],
                 key=f"{action}-{case_id}",
             )
             if answer.status_code != 200:
                 raise RuntimeError(f"{action} answered {answer.status_code}: {answer.text[:200]}")
+
+    async def closed_case(self, tag: str) -> None:
+        case_id = await self._file(tag)
+        await self._advance(case_id, ("investigation", "decision", "service", "closure"))
         self.seen.closed[case_id] = time.monotonic()
+
+    async def interfered_case(self, tag: str) -> None:
+        """A handler records an interference (INT-3) in accountability-service, which knows the
+        case from case-service's events: 404 until it does (a refusal — a new key each try)."""
+        lead = self.rng.choice(self.officers)
+        case_id = await self._file(tag, lead=lead)
+        intervener = self.rng.choice([o for o in self.officers if o != lead])
+        body = {
+            "case_id": case_id,
+            "occurred_at": f"{today() - timedelta(days=1)}T09:30:00+08:00",
+            "place": "执法大队办公室",
+            "intervener": {"officer_id": intervener, "position": "分管副局长"},
+            "method": "oral",
+            "content": "打招呼要求对当事人从轻处罚",
+            "category": "I5",
+        }
+        handler = {
+            "Authorization": "Bearer "
+            + mint_token(
+                roles=["officer", "legal_affairs"], unit_id=self.unit, officer_id=lead, secret=SECRET, name="压测"
+            )
+        }
+        deadline = time.monotonic() + 120
+        while True:
+            answer = await self.client.call(
+                "accountability-service",
+                "POST",
+                "/api/v1/interference-records",
+                handler,
+                body,
+                key=f"interference-{case_id}-{uuid.uuid4().hex[:6]}",
+            )
+            if answer.status_code == 201:
+                self.seen.interference[answer.json()["id"]] = case_id
+                return
+            if answer.status_code not in (403, 404, 422) or time.monotonic() > deadline:
+                raise RuntimeError(f"interference record answered {answer.status_code}: {answer.text[:200]}")
+            await asyncio.sleep(0.5)  # the case (or its handlers) not yet known downstream
 
     async def revoked_case(self, tag: str) -> None:
         case_id = await self._file(tag)
+        await self._advance(case_id, ("investigation", "decision"))  # CASE-8: a remedy follows the decision
         body = {
             "kind": "reconsideration",
             "status": "concluded",
@@ -511,7 +562,10 @@ async def read_topic(bootstrap: str, topic: str) -> list:
         ends = await consumer.end_offsets(partitions)
         await consumer.seek_to_beginning(*partitions)
         records = []
-        while any(await consumer.position(p) < ends[p] for p in partitions):
+        while True:
+            behind = [p for p in partitions if await consumer.position(p) < ends[p]]
+            if not behind:
+                break
             batch = await consumer.getmany(timeout_ms=1000)
             for items in batch.values():
                 records.extend(items)
@@ -567,6 +621,19 @@ async def invariants(instance: Instance, chaos: Chaos, seen: Seen, workload: Wor
         Invariant("accountability: error cases without a revocation", 0, len(set(per_remedy) - set(seen.revoked)))
     )
 
+    records = await q("accountability-service", "SELECT id::text AS id FROM interference_records")
+    per_record = Counter(r["id"] for r in records)
+    checks.append(
+        Invariant(
+            "accountability: every client-seen interference record once (INT-3)",
+            len(seen.interference),
+            sum(per_record[r] == 1 for r in seen.interference),
+        )
+    )
+    checks.append(
+        Invariant("accountability: interference records nobody saw", 0, len(set(per_record) - set(seen.interference)))
+    )
+
     bootstrap = instance.env["KAFKA_BOOTSTRAP_SERVERS"]
     records = await read_topic(bootstrap, CASES_TOPIC)
     first: dict[str, list[str]] = {}
@@ -607,12 +674,16 @@ async def invariants(instance: Instance, chaos: Chaos, seen: Seen, workload: Wor
             report = (await http.get(f"{instance.url(name)}/api/v1/audit/verify", headers=auditor)).json()
             if not report.get("valid"):
                 invalid.append(name)
-    checks.append(Invariant("audit chains valid (every service)", [], invalid))
-    checks.append(
-        Invariant(
-            "stats counters = recount from owners' data", "n/a", "n/a (stats-service has no counters on main yet)"
+        legal = auth("legal_affairs", unit=workload.unit)
+        chain = await http.get(
+            f"{instance.url('accountability-service')}/api/v1/interference-records/verify", headers=legal
         )
-    )
+        checks.append(
+            Invariant("interference register chain valid (INT-7)", True, chain.json().get("valid", chain.text[:80]))
+        )
+    checks.append(Invariant("audit chains valid (every service)", [], invalid))
+    # stats-service has no counters on main yet: nothing to recount (reported, not hidden).
+    checks.append(Invariant("stats counters = recount (stats-service: none on main yet)", "n/a", "n/a"))
     return checks
 
 
@@ -684,12 +755,12 @@ def report(
     print()
     print(
         f"make chaos ({form} form, seed {args.seed}, {args.workers} workers): {len(seen.filings)} cases filed, "
-        f"{len(seen.closed)} closed, {len(seen.revoked)} revoked; {total:.0f} s"
+        f"{len(seen.closed)} closed, {len(seen.revoked)} revoked, {len(seen.interference)} interference records; {total:.0f} s"
     )
     print("client retries: " + (", ".join(f"{k} ×{v}" for k, v in stats.retries.most_common()) or "none"))
     print()
-    print(f"| {'invariant':<58} | {'expected':>10} | {'observed':>10} | ok |")
-    print(f"|{'-' * 60}|{'-' * 12}|{'-' * 12}|----|")
+    print(f"| {'invariant':<68} | {'expected':>10} | {'observed':>10} | ok |")
+    print(f"|{'-' * 70}|{'-' * 12}|{'-' * 12}|----|")
     for check in checks:
         print(
             f"| {check.name:<58} | {check.expected!s:>10} | {str(check.observed)[:60]:>10} | {'✔' if check.ok else '✘'}  |"
