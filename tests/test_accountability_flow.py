@@ -8,12 +8,10 @@ sanction (accountability.sanction_withdrawn)."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import select, text
@@ -23,30 +21,13 @@ from accountability_service.main import create_app as create_accountability_app
 from accountability_service.models import ToleranceDecision
 from case_service.config import Settings as CaseSettings
 from case_service.main import create_app as create_case_app
-from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import today
 from enforcement_common.contracts.tolerance import ToleranceDecided
 from enforcement_common.events.envelope import build_envelope, encode_envelope, kafka_headers
-from enforcement_common.testing.databases import asyncpg_url, copy_database, drop_database, template_for
 from enforcement_common.testing.infra import kafka_bootstrap
+from enforcement_common.testing.stack import ServiceSpec, eventually, stack_auth, start_services
 
-SECRET = "cross-service-test-secret-0123456789abcdef"
-
-
-def auth(*roles: str, unit: str | None = None, officer: str | None = None) -> dict[str, str]:
-    token = mint_token(roles=list(roles), unit_id=unit, officer_id=officer, secret=SECRET, name="联调")
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def eventually(probe, timeout: float = 90.0, what: str = "condition"):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await probe()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what}: not reached within {timeout} s")
-        await asyncio.sleep(0.3)
+auth = stack_auth
 
 
 async def publish_as_tolerance_service(decision: ToleranceDecided) -> None:
@@ -68,24 +49,17 @@ async def publish_as_tolerance_service(decision: ToleranceDecided) -> None:
 @pytest.mark.timeout(400)
 async def test_remedy_error_case_suspension_and_tolerance_across_services() -> None:
     async with AsyncExitStack() as stack:
-        databases = {}
-        for name, root in (("case", "case_service"), ("acc", "accountability_service")):
-            db = await copy_database(await asyncio.to_thread(template_for, root))
-            stack.push_async_callback(drop_database, db)
-            databases[name] = asyncpg_url(db)
-        common = {"kafka_bootstrap_servers": kafka_bootstrap(), "auth_jwt_secret": SECRET}
-        case_app = create_case_app(CaseSettings(database_url=databases["case"], **common))
-        acc_app = create_accountability_app(
-            AccountabilitySettings(database_url=databases["acc"], scan_interval_seconds=1, **common)
+        running = await start_services(
+            stack,
+            case=ServiceSpec(create_case_app, CaseSettings, "case_service"),
+            acc=ServiceSpec(
+                create_accountability_app,
+                AccountabilitySettings,
+                "accountability_service",
+                {"scan_interval_seconds": 1},
+            ),
         )
-        await stack.enter_async_context(case_app.router.lifespan_context(case_app))
-        await stack.enter_async_context(acc_app.router.lifespan_context(acc_app))
-        cases = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=case_app), base_url="http://case")
-        )
-        acc = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=acc_app), base_url="http://accountability")
-        )
+        cases, acc, acc_app = running["case"].client, running["acc"].client, running["acc"].app
 
         admin = auth("admin")
         unit = (
@@ -128,12 +102,25 @@ async def test_remedy_error_case_suspension_and_tolerance_across_services() -> N
             assert created.status_code == 201, created.text
             return created.json()
 
+        async def decide(case_id: str) -> None:
+            """A remedy needs a decided case (CASE-8): investigated, then decided 15 days ago."""
+            decision = {
+                "decision_type": "警告",
+                "penalty_kinds": ["warning"],
+                "decided_on": (today() - timedelta(days=15)).isoformat(),
+                "legal_basis": "《某条例》第十条",
+            }
+            for action, payload in (("investigation", {}), ("decision", decision)):
+                response = await cases.post(f"/api/v1/cases/{case_id}/{action}", json=payload, headers=handler)
+                assert response.status_code == 200, response.text
+
         async def error_cases(case_id: str) -> list[dict]:
             answer = await acc.get("/api/v1/error-cases", params={"case_id": case_id}, headers=legal)
             return answer.json()["items"] if answer.status_code == 200 else []
 
         # ERR-5: a reconsideration concluded "revoked" in case-service ⇒ exactly one error case.
         first = await file("lead", "co")
+        await decide(first["id"])
         remedy = await cases.post(
             f"/api/v1/cases/{first['id']}/legal-remedies",
             json={
@@ -321,3 +308,11 @@ async def test_remedy_error_case_suspension_and_tolerance_across_services() -> N
                 .all()
             )
         assert [e["data"]["basis"] for e in events] == [["TOL-15"]]
+
+        # case-service lifts the suspension that rested on ERR-11 alone (basis TOL-15).
+        async def reinstated():
+            return await qualification("lead") == "active"
+
+        await eventually(reinstated, what="officer reinstated in case-service after the withdrawal")
+        lead = (await cases.get(f"/api/v1/officers/{officers['lead']}", headers=admin)).json()
+        assert lead["restriction_basis"] == []

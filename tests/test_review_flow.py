@@ -7,24 +7,19 @@ voids it (REV-12) and case-service lifts the suspension that no longer stands.""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from case_service.config import Settings as CaseSettings
 from case_service.main import create_app as create_case_app
-from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import today
-from enforcement_common.testing.databases import asyncpg_url, copy_database, drop_database, template_for
-from enforcement_common.testing.infra import kafka_bootstrap
+from enforcement_common.testing.stack import ServiceSpec, eventually, stack_auth, start_services
 from review_service.config import Settings as ReviewSettings
 from review_service.main import create_app as create_review_app
 
-SECRET = "cross-service-test-secret-0123456789abcdef"
 BASIC_FAILED = {
     "subject_lawful": True,
     "facts_clear": False,
@@ -35,42 +30,20 @@ BASIC_FAILED = {
 }
 
 
-def auth(*roles: str, unit: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(roles=list(roles), unit_id=unit, secret=SECRET, name='联调')}"}
-
-
-async def eventually(probe, timeout: float = 60.0, what: str = "condition"):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        result = await probe()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what}: not reached within {timeout} s")
-        await asyncio.sleep(0.2)
+auth = stack_auth
 
 
 @pytest.mark.timeout(300)
 async def test_close_remedy_and_three_failed_reviews_across_services() -> None:
     async with AsyncExitStack() as stack:
-        databases = {}
-        for name, root in (("case", "case_service"), ("review", "review_service")):
-            db = await copy_database(await asyncio.to_thread(template_for, root))
-            stack.push_async_callback(drop_database, db)
-            databases[name] = asyncpg_url(db)
-        common = {"kafka_bootstrap_servers": kafka_bootstrap(), "auth_jwt_secret": SECRET}
-        case_app = create_case_app(CaseSettings(database_url=databases["case"], **common))
-        review_app = create_review_app(
-            ReviewSettings(database_url=databases["review"], obligation_scan_interval_seconds=1, **common)
+        running = await start_services(
+            stack,
+            case=ServiceSpec(create_case_app, CaseSettings, "case_service"),
+            review=ServiceSpec(
+                create_review_app, ReviewSettings, "review_service", {"obligation_scan_interval_seconds": 1}
+            ),
         )
-        await stack.enter_async_context(case_app.router.lifespan_context(case_app))
-        await stack.enter_async_context(review_app.router.lifespan_context(review_app))
-        cases = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=case_app), base_url="http://case")
-        )
-        reviews = await stack.enter_async_context(
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=review_app), base_url="http://review")
-        )
+        cases, reviews = running["case"].client, running["review"].client
 
         admin = auth("admin")
         unit = (

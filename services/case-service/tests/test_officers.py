@@ -336,6 +336,13 @@ async def test_a_certificate_running_out_is_reported_once_as_uncertified(world, 
     assert payload["data"]["effective_on"] == (today() + timedelta(days=1)).isoformat()
 
 
+async def qualification_changes(app) -> list[dict]:
+    """The officer.qualification_changed events in the outbox, in order."""
+    async with app.state.sessions() as session:
+        query = text("SELECT payload FROM outbox WHERE event_type = 'officer.qualification_changed' ORDER BY id")
+        return list((await session.execute(query)).scalars().all())
+
+
 async def test_REV_12_a_withdrawn_REV_8_suspension_is_lifted_with_basis_unless_another_ground_holds(
     world, app, client, as_headers
 ) -> None:
@@ -396,25 +403,12 @@ async def test_REV_12_a_withdrawn_REV_8_suspension_is_lifted_with_basis_unless_a
     second = (await client.get(f"{OFFICERS}/{held}", headers=admin)).json()
     assert second["qualification_status"] == "suspended" and second["restriction_basis"] == ["ERR-11"]
 
-    async with app.state.sessions() as session:
-        changes = (
-            (
-                await session.execute(
-                    text("SELECT payload FROM outbox WHERE event_type = 'officer.qualification_changed' ORDER BY id")
-                )
-            )
-            .scalars()
-            .all()
-        )
+    changes = await qualification_changes(app)
     reinstated = [c["data"] for c in changes if c["data"]["to"] == "active"]
     assert [(c["officer_id"], c["basis"]) for c in reinstated] == [(lifted, ["REV-12", "REV-8"])]
     await apply_without_inbox(app, withdrawn(lifted))
     await apply_without_inbox(app, withdrawn(held))
-    async with app.state.sessions() as session:
-        count = await session.scalar(
-            text("SELECT count(*) FROM outbox WHERE event_type = 'officer.qualification_changed'")
-        )
-    assert count == len(changes), "applied again, nothing changes"
+    assert len(await qualification_changes(app)) == len(changes), "applied again, nothing changes"
     assert (await client.get(f"{OFFICERS}/{held}", headers=admin)).json()["restriction_basis"] == ["ERR-11"]
 
 
@@ -475,21 +469,8 @@ async def test_TOL_15_a_withdrawn_ERR_11_suspension_is_lifted_unless_REV_8_still
     assert lifted["qualification_status"] == "active" and lifted["restriction_basis"] == []
     kept = (await client.get(f"{OFFICERS}/{both}", headers=admin)).json()
     assert kept["qualification_status"] == "suspended" and kept["restriction_basis"] == ["REV-8"]
-    async with app.state.sessions() as session:
-        changes = (
-            (
-                await session.execute(
-                    text("SELECT payload FROM outbox WHERE event_type = 'officer.qualification_changed' ORDER BY id")
-                )
-            )
-            .scalars()
-            .all()
-        )
+    changes = await qualification_changes(app)
     reinstated = [c["data"] for c in changes if c["data"]["to"] == "active"]
     assert [(c["officer_id"], c["basis"]) for c in reinstated] == [(alone, ["TOL-15", "ERR-11"])]
     await apply_without_inbox(app, withdrawn(alone, ["suspend_enforcement"]))
-    async with app.state.sessions() as session:
-        count = await session.scalar(
-            text("SELECT count(*) FROM outbox WHERE event_type = 'officer.qualification_changed'")
-        )
-    assert count == len(changes), "applied again, nothing changes"
+    assert len(await qualification_changes(app)) == len(changes), "applied again, nothing changes"
