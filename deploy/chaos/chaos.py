@@ -763,7 +763,7 @@ def report(
     print(f"|{'-' * 70}|{'-' * 12}|{'-' * 12}|----|")
     for check in checks:
         print(
-            f"| {check.name:<58} | {check.expected!s:>10} | {str(check.observed)[:60]:>10} | {'✔' if check.ok else '✘'}  |"
+            f"| {check.name:<68} | {check.expected!s:>10} | {str(check.observed)[:60]:>10} | {'✔' if check.ok else '✘'}  |"
         )
     print()
     print(f"| {'fault':<38} | {'fault s':>7} | {'API OK':>8} | {'outbox':>8} | {'downstream':>10} | targets |")
