@@ -113,11 +113,16 @@ def _seed(base: str) -> tuple[str, list[str]]:
 
 @pytest.mark.timeout(240)
 async def test_a_filing_killed_right_after_its_commit_is_replayed_once_on_retry() -> None:
+    await _on_a_migrated_database(_scenario)
+
+
+async def _on_a_migrated_database(scenario) -> None:
+    """``scenario(url)`` (blocking: it runs processes) on a scratch database at case-service's head."""
     name, libpq_url = await create_scratch_database()
     url = libpq_url.replace("postgresql://", "postgresql+asyncpg://")
     try:
         await asyncio.to_thread(upgrade, "case_service", url)
-        await asyncio.to_thread(_scenario, url)
+        await asyncio.to_thread(scenario, url)
     finally:
         await drop_database(name)
 
@@ -172,13 +177,7 @@ async def test_kill_9_right_after_the_business_commit_20_times_every_retry_repla
     once to a process that kept running, replays the stored response on its first attempt —
     never ``409 idempotency.in_flight`` (the claim is a transaction-scoped advisory lock,
     gone with the transaction: nothing outlives a crash) — and each key made one case."""
-    name, libpq_url = await create_scratch_database()
-    url = libpq_url.replace("postgresql://", "postgresql+asyncpg://")
-    try:
-        await asyncio.to_thread(upgrade, "case_service", url)
-        await asyncio.to_thread(_repeated_kills, url)
-    finally:
-        await drop_database(name)
+    await _on_a_migrated_database(_repeated_kills)
 
 
 def _repeated_kills(url: str) -> None:
