@@ -144,17 +144,14 @@ async def test_postgresql_stopped_every_service_answers_503_problems_and_recover
                 response = await _call(running, method, path)  # and without a key
             else:
                 response = await _call(running, method, path)
-            assert response.status_code != 500 and response.headers["content-type"] == PROBLEM, (
-                what,
-                response.status_code,
-                response.headers.get("content-type"),
-                response.text[:300],
-            )
+            assert response.status_code < 500 or response.status_code == 503, (what, response.text[:300])
             if response.status_code == 503:
                 _assert_unavailable_problem(response, what)
                 unavailable += 1
-            else:  # answered without the database: exactly as with it
+            else:  # answered without the database (a static catalogue, a body that does not validate): as with it
                 assert response.status_code == baseline[(running.name, method, path)], (what, response.text[:300])
+                if response.status_code >= 400:
+                    assert response.headers["content-type"] == PROBLEM, (what, response.text[:300])
         # The platform routes every service has read the database: the audit list and its verification.
         for path in ("/api/v1/audit", "/api/v1/audit/verify"):
             response = await running.client.get(path, headers=running.kit.headers("auditor", unit=uuid.uuid4()))
