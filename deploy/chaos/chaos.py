@@ -29,13 +29,14 @@ import os
 import random
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -114,9 +115,15 @@ class Instance:
 
     def start(self, name: str, *, instance: str | None = None, port: int | None = None) -> None:
         key = instance or name
+        port = port or self.ports[name]
+        with socket.socket() as probe:  # a leftover on the port would answer in its place
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise RuntimeError(
+                    f"port {port} is taken: a process of an earlier run? (CHAOS_SERVICE_PORT_BASE moves them)"
+                )
         out = (self.logs / f"{key}.log").open("ab")
         self.processes[key] = subprocess.Popen(
-            [str(VENV_BIN / name), "serve", "--port", str(port or self.ports[name])],
+            [str(VENV_BIN / name), "serve", "--port", str(port)],
             env=self.service_env(),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -288,7 +295,7 @@ class Workload:
             "party": {"name": "某商店", "kind": "organization"},
             "lead_handler_id": lead,
             "co_handler_ids": [co],
-            "filed_on": (today() - timedelta(days=20)).isoformat(),
+            "filed_on": today().isoformat(),  # within the back-dating window of an officer (CASE-3)
         }
         officer = auth("officer", "legal_affairs", unit=self.unit)
         filed = await self.client.call("case-service", "POST", "/api/v1/cases", officer, body, key=key)
@@ -297,7 +304,7 @@ class Workload:
         self.seen.filings[key] = filed.json()["id"]
         return filed.json()["id"]
 
-    async def _advance(self, case_id: str, steps: tuple[str, ...], decided_days_ago: int = 0) -> None:
+    async def _advance(self, case_id: str, steps: tuple[str, ...]) -> None:
         officer = auth("officer", "legal_affairs", unit=self.unit)
         on = today().isoformat()
         payloads = {
@@ -306,7 +313,7 @@ class Workload:
                 "decision_type": "罚款",
                 "penalty_kinds": ["fine"],
                 "fine_amount": "500",
-                "decided_on": (today() - timedelta(days=decided_days_ago)).isoformat(),
+                "decided_on": on,
                 "legal_basis": "x",
             },
             "service": {"served_on": on, "method": "direct"},
@@ -337,7 +344,7 @@ class Workload:
         intervener = self.rng.choice([o for o in self.officers if o != lead])
         body = {
             "case_id": case_id,
-            "occurred_at": f"{today() - timedelta(days=1)}T09:30:00+08:00",
+            "occurred_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),  # after the filing
             "place": "执法大队办公室",
             "intervener": {"officer_id": intervener, "position": "分管副局长"},
             "method": "oral",
@@ -369,13 +376,12 @@ class Workload:
 
     async def revoked_case(self, tag: str) -> None:
         case_id = await self._file(tag)
-        # CASE-8: a remedy follows the decision (decided 15 days ago, the remedy filed 10 days ago).
-        await self._advance(case_id, ("investigation", "decision"), decided_days_ago=15)
+        await self._advance(case_id, ("investigation", "decision"))  # CASE-8: a remedy follows the decision
         body = {
             "kind": "reconsideration",
             "status": "concluded",
             "result": "revoked",
-            "filed_on": (today() - timedelta(days=10)).isoformat(),
+            "filed_on": today().isoformat(),
             "concluded_on": today().isoformat(),
         }
         answer = await self.client.call(
@@ -507,6 +513,8 @@ class Chaos:
         await asyncio.to_thread(self.instance.kill9, name)
         self.instance.start(name)
         startup = await wait_ready(self.instance.url(name))
+        if self.instance.processes[name].poll() is not None:
+            raise RuntimeError(f"{name} exited after its restart (see .run/chaos/logs)")
         # The fault ends when the replacement process listens: its start-up is reported apart.
         await self.measure(f"kill -9 {name}", time.monotonic() - started, [name], f"(process start-up {startup:.1f} s)")
 
@@ -683,6 +691,8 @@ async def invariants(instance: Instance, chaos: Chaos, seen: Seen, workload: Wor
 
 
 async def run(args: argparse.Namespace) -> int:
+    # SIGTERM stops the run as Ctrl-C does: the instance is torn down below, whatever happens.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     rng = random.Random(args.seed)
     logs = ROOT / ".run" / "chaos" / "logs"
     instance = Instance(logs)
