@@ -49,7 +49,7 @@ demo: ## load the demo county into the running services (after make run; re-runn
 	@.venv/bin/python -m case_service.demo --base-url http://127.0.0.1:$${CASE_PORT:-8001}
 	@.venv/bin/python -m tolerance_service.demo --base-url http://127.0.0.1:$${TOLERANCE_PORT:-8002} --case-url http://127.0.0.1:$${CASE_PORT:-8001}
 
-bench: ## benchmarks: POST /cases vs bare asyncpg, 10 000-case import, closure → obligation latency, tolerance rule engine and POST /applications (test instance)
+bench: ## benchmarks: POST /cases vs bare asyncpg, 10 000-case import, GET /cases on 100 000 cases, closure → obligation latency at 50% of capacity, tolerance rule engine and POST /applications, interference register, stats county-year query and replay (test instance)
 	@deploy/local/bench.sh
 
 revision: ## new Alembic revision: make revision SERVICE=case-service MSG="add cases"

@@ -19,7 +19,7 @@ run_step "$HERE/bootstrap.sh"
 run_step "$HERE/infra.sh" up --fresh
 rc=0
 cd "$REPO_ROOT"
-for bench in bench_case_service bench_review_latency bench_tolerance_service bench_interference_register; do
+for bench in bench_case_service bench_case_list bench_review_latency bench_tolerance_service bench_interference_register bench_stats_service; do
   log "running deploy/bench/$bench.py"
   run_step --env "$("$HERE/infra.sh" env)" "$VENV_BIN/python" "deploy/bench/$bench.py" || rc=1
 done

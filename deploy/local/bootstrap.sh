@@ -20,10 +20,12 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
 fi
 
 # make test (INSTANCE=test) and CI: Debian's Chromium, and ip for its network-less namespace, for
-# the API docs browser test (libs/common/tests/test_docs_browser.py).
+# the API docs browser test (libs/common/tests/test_docs_browser.py); poppler's pdftoppm and
+# pdftotext, to render the stats reports' PDF and read its text (stats-service test_reports.py).
 if [ "${INSTANCE:-}" = test ] || [ "${CI:-}" = true ]; then
   [ -x /usr/bin/chromium ] || apt_install chromium chromium
   command -v ip >/dev/null || apt_install ip iproute2
+  command -v pdftoppm >/dev/null || apt_install pdftoppm poppler-utils
 fi
 
 UV="$(command -v uv || true)"

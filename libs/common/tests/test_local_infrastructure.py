@@ -75,4 +75,4 @@ async def test_contract_topics_exist(kafka_bootstrap_servers: str) -> None:
         await admin.close()
     partitions = {d["topic"]: len(d["partitions"]) for d in described if d["error_code"] == 0}
     assert partitions == {t.name: t.partitions for t in ALL_TOPICS}
-    assert "case-service.dlq" in partitions and len(EVENT_TOPICS) == 8 and len(DEAD_LETTER_TOPICS) == 5
+    assert "case-service.dlq" in partitions and len(EVENT_TOPICS) == 9 and len(DEAD_LETTER_TOPICS) == 5

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import insert, select, text
+from sqlalchemy import LargeBinary, bindparam, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from starlette.responses import Response
@@ -84,7 +84,7 @@ async def append(engine: AsyncEngine, *entries: AuditEntry) -> None:
 
 async def _append_on(connection: AsyncConnection, *entries: AuditEntry) -> None:
     """Append within the connection's transaction, under the chain's lock (held to its end)."""
-    await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
+    await connection.execute(_LOCK, {"key": AUDIT_LOCK})
     prev = await connection.scalar(select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1))
     prev_hash = prev or GENESIS
     rows = []
@@ -241,14 +241,47 @@ def _entry(scope: Scope, caller: Caller | None, status: int, body: bytes) -> Aud
     )
 
 
+#: One entry appended at the chain's head in one statement, its hash computed by PostgreSQL
+#: exactly as :func:`chain_hash` does: sha256 of the previous hash, a newline and the entry's
+#: canonical JSON. Run with the chain's lock held: the statement's snapshot is taken after
+#: the lock was granted, so the head it reads is the last committed one.
+_APPEND_ONE = text(
+    """
+    WITH head AS MATERIALIZED (
+        SELECT coalesce((SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1), :genesis) AS prev_hash
+    )
+    INSERT INTO audit_log (at, actor, actor_name, roles, unit_id, method, path, resource_id, status,
+                           correlation_id, prev_hash, hash)
+    SELECT :at, :actor, :actor_name, :roles, :unit_id, :method, :path, :resource_id, :status, :correlation_id,
+           head.prev_hash, encode(sha256(convert_to(head.prev_hash, 'UTF8') || '\\x0a'::bytea || :canonical), 'hex')
+    FROM head
+    """
+).bindparams(
+    bindparam("at", type_=audit_log.c.at.type),
+    bindparam("roles", type_=audit_log.c.roles.type),
+    bindparam("status", type_=audit_log.c.status.type),
+    bindparam("canonical", type_=LargeBinary),
+)
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 async def append_in_transaction(session: AsyncSession, request: Request, response: Response) -> None:
     """The request's entry, appended inside the route's transaction (committed with the
     write it records). The chain's lock is held from here to the commit, so routes append
-    last, just before committing."""
+    last, just before committing — in two statements: the lock, then the entry linked to
+    the head (read and written in one statement, :data:`_APPEND_ONE`)."""
     caller = getattr(request.state, "caller", None)
     entry = _entry(request.scope, caller, response.status_code, bytes(getattr(response, "body", b"") or b""))
     connection = await session.connection()
-    await _append_on(connection, entry)
+    await connection.execute(_LOCK, {"key": AUDIT_LOCK})
+    await connection.execute(
+        _APPEND_ONE,
+        {
+            **{field: getattr(entry, field) for field in AuditEntry.__dataclass_fields__},
+            "genesis": GENESIS,
+            "canonical": entry.canonical(),
+        },
+    )
     request.state.audited = True  # the middleware records nothing more
 
 

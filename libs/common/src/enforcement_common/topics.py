@@ -36,6 +36,7 @@ EVENT_TOPICS: tuple[Topic, ...] = (
     Topic("enforcement.reviews.v1", "review-service"),
     Topic("enforcement.tolerance.v1", "tolerance-service"),
     Topic("enforcement.accountability.v1", "accountability-service"),
+    Topic("enforcement.stats.v1", "stats-service"),
 )
 
 SERVICES: tuple[str, ...] = (

@@ -234,3 +234,22 @@ async def test_a_path_with_nul_is_recorded_with_a_replacement_character(client, 
     assert response.status_code in (401, 404)
     rows = (await client.get(AUDIT, headers=auth_for("auditor"))).json()["items"]
     assert [r["path"] for r in rows] == ["/api/v1/no\ufffdsuch"]
+
+
+async def test_an_entry_linked_by_postgresql_hashes_as_the_chain_is_verified(client, auth_for, units) -> None:
+    """Efficiency (issue 11): a route's entry is linked to the head and hashed by PostgreSQL in
+    one statement; the hash is the chain's own (verify recomputes it in Python), also for an
+    actor's name outside ASCII and a refusal recorded beside it by the middleware."""
+    for title in ("案卷一", "案卷二"):
+        created = await client.post(
+            "/api/v1/notes",
+            json={"unit_id": str(units["A"]), "title": title},
+            headers=auth_for("officer", name="张三·执法员"),
+        )
+        assert created.status_code == 201, created.text
+    await client.post("/api/v1/notes", json={"unit_id": str(units["A"]), "title": "x"})  # 401: the middleware's
+    rows = (await client.get(AUDIT, headers=auth_for("auditor"))).json()["items"]
+    assert [r["actor_name"] for r in rows[:2]] == ["张三·执法员", "张三·执法员"]
+    assert rows[1]["prev_hash"] == rows[0]["hash"] and rows[2]["prev_hash"] == rows[1]["hash"]
+    report = (await client.get(f"{AUDIT}/verify", headers=auth_for("auditor"))).json()
+    assert report == {"valid": True, "count": 3, "first_bad_id": None, "reason": None}

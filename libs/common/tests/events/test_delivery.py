@@ -11,7 +11,8 @@ from typing import ClassVar
 import httpx
 import jsonschema
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.structs import ConsumerRecord
 from fastapi import Request
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import select, text, update
@@ -32,7 +33,7 @@ from enforcement_common.events import (
     decode_envelope,
 )
 from enforcement_common.events.dead_letters import replay
-from enforcement_common.events.envelope import encode_envelope
+from enforcement_common.events.envelope import build_envelope, encode_envelope
 from enforcement_common.observability import event_context
 from enforcement_common.testing.events import (
     SOURCE,
@@ -589,3 +590,62 @@ async def test_relay_is_woken_by_notify_not_by_its_poll_and_exports_backlog_metr
     await relay._housekeeping()
     assert relay.metrics.pending.labels("events-test")._value.get() == 1
     assert relay.metrics.oldest_age.labels("events-test")._value.get() >= 90
+
+
+async def test_records_fetched_together_commit_once_and_a_failing_one_costs_only_itself(
+    sessions: async_sessionmaker[AsyncSession], example: type[ExampleHappened], kafka_bootstrap_servers: str
+) -> None:
+    """Efficiency (issue 11): records fetched together are applied in one transaction, so
+    their inbox rows share a transaction start; each is still applied exactly once, in order."""
+    envelopes = []
+    for seq in range(30):
+        async with sessions() as session, session.begin():
+            envelopes.append(await add_event(session, example(aggregate_id="one-key", seq=seq), source=SOURCE))
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap_servers, enable_idempotence=True)
+    await producer.start()
+    try:  # all on the topic before the consumer starts: its fetches return several at once
+        for envelope in envelopes:
+            await producer.send_and_wait(example.topic, encode_envelope(envelope), key=b"one-key")
+    finally:
+        await producer.stop()
+    runner = make_runner(kafka_bootstrap_servers, sessions, example, group_id=f"g-{uuid.uuid4()}")
+    await run_consumer_until(runner, lambda: _count_is(sessions, 30))
+    assert [s for _, s, _ in await fetch_effects(sessions)] == list(range(30))
+    async with sessions() as session:
+        starts = (
+            await session.scalars(
+                text("SELECT DISTINCT processed_at FROM inbox WHERE event_id = ANY(:ids)"),
+                {"ids": [e.id for e in envelopes]},
+            )
+        ).all()
+    assert len(starts) < 30  # fewer transactions than records
+
+
+async def test_a_batch_with_a_failing_record_applies_nothing_and_goes_one_by_one(
+    sessions: async_sessionmaker[AsyncSession], example: type[ExampleHappened]
+) -> None:
+    """A handler failing inside a batch rolls the whole batch back (nothing half-applied);
+    the records are then applied one by one, where only the failing one is retried."""
+    failures = [2]  # once in the batch, once more on its own
+
+    async def handler(session: AsyncSession, event) -> None:
+        if event.data.seq == 2 and failures[0]:
+            failures[0] -= 1
+            raise RuntimeError("seq 2 fails once")
+        await record_effect(session, event)
+
+    runner = make_runner("unused:0", sessions, example, group_id=f"g-{uuid.uuid4()}", handler=handler)
+    runner.min_backoff = 0.01
+    partition = TopicPartition(example.topic, 0)
+    records = []
+    for seq in range(4):
+        envelope = build_envelope(example(aggregate_id="k", seq=seq), source=SOURCE)
+        value = encode_envelope(envelope)
+        records.append(ConsumerRecord(example.topic, 0, seq, 0, 0, b"k", value, None, 1, len(value), ()))
+    assert await runner._apply_together(partition, records) is False
+    assert await effects_count(sessions) == 0 and partition not in runner._processed
+    for record in records:
+        await runner._process(record)
+    assert [s for _, s, _ in await fetch_effects(sessions)] == [0, 1, 2, 3] and failures == [0]
+    assert await runner._apply_together(partition, records) is True  # a redelivery: all duplicates
+    assert await effects_count(sessions) == 4 and runner._processed[partition] == 4

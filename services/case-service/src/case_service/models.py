@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     Numeric,
     Text,
@@ -136,9 +137,12 @@ class Case(Versioned, Timestamps, Base):
         UniqueConstraint("unit_id", "case_year", "case_number"),
         UniqueConstraint("unit_id", "external_ref"),
         UniqueConstraint("unit_id", "case_no"),
+        # The list's keyset within a unit, and with its status filter (GET /cases, migration 0012).
+        Index("ix_cases_unit_id_filed_on_id", "unit_id", "filed_on", "id"),
+        Index("ix_cases_unit_id_status_filed_on_id", "unit_id", "status", "filed_on", "id"),
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"), index=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"))
     case_no: Mapped[str] = mapped_column(Text)  # unique within the unit (short names may repeat)
     case_year: Mapped[int] = mapped_column(Integer)
     case_number: Mapped[int] = mapped_column(Integer)

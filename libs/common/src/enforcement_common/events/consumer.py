@@ -5,8 +5,10 @@ For each record, in partition order:
 1. decode the CloudEvents envelope and the data model of its type — a record that
    cannot be decoded is *poison*: it goes to ``<service>.dlq`` at once;
 2. in **one database transaction**: insert the event id into ``inbox`` (a conflict
-   means "already handled": skip) and run the handler;
-3. commit the Kafka offset only after that transaction committed (no auto-commit).
+   means "already handled": skip) and run the handler — records fetched together share
+   one transaction (one commit; ``max_batch`` at most), and go one by one when any fails;
+3. commit the Kafka offset only after that transaction committed (no auto-commit), at
+   most every ``commit_interval`` and on revocation and shutdown.
 
 Transient failures (database or network down) are retried with capped exponential
 backoff for as long as they last; any other handler error is retried
@@ -50,6 +52,7 @@ from enforcement_common.topics import dead_letter_topic
 log = structlog.get_logger(__name__)
 
 E = TypeVar("E", bound=EventData)
+T = TypeVar("T")
 
 
 class PermanentError(Exception):
@@ -156,6 +159,9 @@ class ConsumerRunner:
         session_timeout_ms: int = 10_000,
         keepalive_interval: float = 1.0,
         inbox_retention: timedelta = timedelta(days=30),
+        commit_interval: float = 0.5,
+        max_batch: int = 20,
+        fetch_max_wait_ms: int = 50,
     ) -> None:
         self.service = service
         self.group_id = group_id or service
@@ -170,6 +176,9 @@ class ConsumerRunner:
         self.session_timeout_ms = session_timeout_ms
         self.keepalive_interval = keepalive_interval
         self.inbox_retention = inbox_retention
+        self.commit_interval = commit_interval
+        self.max_batch = max_batch
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         self.metrics = ConsumerMetrics.of(registry or CollectorRegistry())
         self.handlers: dict[str, tuple[type[EventData], Handler]] = {}
         self._consumer: AIOKafkaConsumer | None = None
@@ -206,6 +215,9 @@ class ConsumerRunner:
             max_poll_interval_ms=self.max_poll_interval_ms,
             session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=max(self.session_timeout_ms // 4, 500),
+            # The broker answers a fetch as soon as a record arrives; this bounds the wait when it
+            # does not (the default, 500 ms, is then added to an event's delivery).
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
         )
         consumer.subscribe(self.topics, listener=_RebalanceListener(self))
         self._consumer = consumer  # set first: a failure below is cleaned up by _shutdown
@@ -237,7 +249,7 @@ class ConsumerRunner:
         if self._consumer is None:
             await self.start()
         assert self._consumer is not None
-        last_cleanup = 0.0
+        last_cleanup = last_commit = 0.0
         poll_backoff = self.min_backoff
         try:
             while not self._stopping.is_set():
@@ -254,6 +266,12 @@ class ConsumerRunner:
                     poll_backoff = self.min_backoff
                 for partition, records in batch.items():
                     await self._handle_partition(partition, records)
+                # Offsets are committed at most every commit_interval (and on revocation and at
+                # shutdown), not after every batch: a broker round trip less between an event and
+                # the next. A redelivery after a crash is skipped by the inbox.
+                if time.monotonic() - last_commit >= self.commit_interval:
+                    await self._commit(list(self._processed))
+                    last_commit = time.monotonic()
                 await self._update_lag()
                 if time.monotonic() - last_cleanup > 3600:
                     await self._cleanup_inbox()
@@ -288,18 +306,27 @@ class ConsumerRunner:
 
     async def _handle_partition(self, partition: TopicPartition, records: list[ConsumerRecord]) -> None:
         assert self._consumer is not None
-        for record in records:
+        # Records fetched together are applied in one transaction, up to max_batch of them —
+        # one commit for all (under load, a commit per event is what limits a consumer), and
+        # never so many that the first waits long for the last; when that is not possible (see
+        # _apply_together), each is applied on its own below, with its retries and dead letter.
+        for start in range(0, len(records), self.max_batch):
+            chunk = records[start : start + self.max_batch]
             if self._stopping.is_set() or partition not in self._consumer.assignment():
                 return  # revoked meanwhile: the new owner resumes from the committed offset
-            await self._run_with_keepalive(self._process_and_track(partition, record))
-        await self._commit([partition])
+            if len(chunk) > 1 and await self._run_with_keepalive(self._apply_together(partition, chunk)):
+                continue
+            for record in chunk:
+                if self._stopping.is_set() or partition not in self._consumer.assignment():
+                    return
+                await self._run_with_keepalive(self._process_and_track(partition, record))
 
     async def _process_and_track(self, partition: TopicPartition, record: ConsumerRecord) -> None:
         await self._process(record)
         # Part of the in-flight work: a revocation waiting for it commits this offset too.
         self._processed[partition] = record.offset + 1
 
-    async def _run_with_keepalive(self, work: Awaitable[None]) -> None:
+    async def _run_with_keepalive(self, work: Awaitable[T]) -> T:
         """Run ``work`` while polling with paused partitions, so a slow handler keeps the membership."""
         assert self._consumer is not None
         task = asyncio.ensure_future(work)
@@ -308,8 +335,7 @@ class ConsumerRunner:
             while True:
                 done, _ = await asyncio.wait({task}, timeout=self.keepalive_interval)
                 if done:
-                    task.result()
-                    return
+                    return task.result()
                 paused = self._consumer.assignment()
                 self._consumer.pause(*paused)
                 try:
@@ -380,34 +406,83 @@ class ConsumerRunner:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
 
+    async def _apply_together(self, partition: TopicPartition, records: list[ConsumerRecord]) -> bool:
+        """Apply ``records`` in one database transaction, each event with its inbox row exactly
+        as :meth:`_apply` does; True once committed (their offsets are then processed).
+
+        False, with nothing applied, when any record needs the one-by-one path: a replay from
+        the dead-letter topic, a record that does not decode, or any failure of a handler or of
+        the database (the transaction is rolled back: the events are then applied one by one,
+        so a failing event costs only itself its retries or its dead letter)."""
+        items: list[tuple[ReceivedEvent[Any], Handler]] = []
+        ignored: list[str] = []
+        for record in records:
+            if any(key == REPLAY_FOR_GROUP_HEADER for key, _ in record.headers or ()):
+                return False
+            try:
+                envelope = decode_envelope(record.value)
+            except (ValueError, ValidationError):
+                return False
+            registered = self.handlers.get(envelope.type)
+            if registered is None:
+                ignored.append(envelope.type)
+                continue
+            model, handler = registered
+            try:
+                data = model.model_validate(known_fields(model, envelope.data))
+            except ValidationError:
+                return False
+            items.append((ReceivedEvent(envelope=envelope, data=data, record=record), handler))
+        applied: list[bool] = []
+        try:
+            async with self.sessions() as session, session.begin():
+                for event, handler in items:
+                    with event_context(event.envelope.correlationid, str(event.envelope.id)):
+                        applied.append(await self._apply_in(session, event, handler))
+        except Exception as exc:
+            log.info("batch_applied_one_by_one", group=self.group_id, records=len(records), error=repr(exc))
+            return False
+        for (event, _), was_applied in zip(items, applied, strict=True):
+            outcome = "applied" if was_applied else "duplicate"
+            self.metrics.handled.labels(self.group_id, event.envelope.type, outcome).inc()
+        for event_type in ignored:
+            self.metrics.handled.labels(self.group_id, event_type, "ignored").inc()
+        self._processed[partition] = records[-1].offset + 1
+        return True
+
     async def _apply(self, event: ReceivedEvent[Any], handler: Handler) -> bool:
-        """Inbox row and handler effect in one transaction; False when already handled.
+        """Inbox row and handler effect in one transaction; False when already handled."""
+        async with self.sessions() as session, session.begin():
+            return await self._apply_in(session, event, handler)
+
+    @staticmethod
+    async def _apply_in(session: AsyncSession, event: ReceivedEvent[Any], handler: Handler) -> bool:
+        """Inbox row and handler effect in the session's transaction; False when already handled.
 
         An event dead-lettered earlier counts as handled when the same record comes again
         (a redelivery), but not when it comes from another position: that is a replay from
         the dead-letter topic (``enforcement-dlq replay``), after the cause was fixed."""
         row = _inbox_row(event.envelope, event.record)
-        async with self.sessions() as session, session.begin():
-            inserted = await session.execute(
-                row.on_conflict_do_update(
-                    index_elements=[inbox.c.event_id],
-                    set_={
-                        "outcome": "processed",
-                        "topic": row.excluded.topic,
-                        "partition": row.excluded.partition,
-                        "offset": row.excluded.offset,
-                        "processed_at": func.now(),
-                    },
-                    where=(inbox.c.outcome == "dead_lettered")
-                    & tuple_(inbox.c.topic, inbox.c.partition, inbox.c.offset).is_distinct_from(
-                        tuple_(row.excluded.topic, row.excluded.partition, row.excluded.offset)
-                    ),
-                ).returning(inbox.c.event_id)
-            )
-            if inserted.first() is None:
-                return False
-            await handler(session, event)
-            return True
+        inserted = await session.execute(
+            row.on_conflict_do_update(
+                index_elements=[inbox.c.event_id],
+                set_={
+                    "outcome": "processed",
+                    "topic": row.excluded.topic,
+                    "partition": row.excluded.partition,
+                    "offset": row.excluded.offset,
+                    "processed_at": func.now(),
+                },
+                where=(inbox.c.outcome == "dead_lettered")
+                & tuple_(inbox.c.topic, inbox.c.partition, inbox.c.offset).is_distinct_from(
+                    tuple_(row.excluded.topic, row.excluded.partition, row.excluded.offset)
+                ),
+            ).returning(inbox.c.event_id)
+        )
+        if inserted.first() is None:
+            return False
+        await handler(session, event)
+        return True
 
     async def _dead_letter(self, record: ConsumerRecord, error: BaseException, *, envelope: Envelope | None) -> None:
         """Park the original record on ``<service>.dlq`` with the error in headers; then move on."""

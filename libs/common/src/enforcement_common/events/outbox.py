@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, text
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from enforcement_common.contracts import EventData
@@ -30,18 +30,7 @@ async def add_event(
     sends it with the aggregate id as Kafka key.
     """
     envelope = build_envelope(data, source=source, event_id=event_id)
-    # Writers of one aggregate take turns until commit, so per key, outbox id order is commit
-    # order and the relay publishes in the order the changes happened. The lock is taken in a
-    # materialized CTE of the INSERT itself (one round trip): the row, and its id from the
-    # identity sequence, is produced only once the CTE has run, i.e. once the lock is held.
-    turn = (
-        select(func.pg_advisory_xact_lock(WRITER_LOCK_NAMESPACE, func.hashtext(envelope.subject)).label("held"))
-        .cte("writer_turn")
-        .prefix_with("MATERIALIZED")
-    )
-    row = _row(data, envelope)
-    values = select(*(literal(row[name], outbox.c[name].type) for name in _COLUMNS)).select_from(turn)
-    await session.execute(insert(outbox).from_select(_COLUMNS, values))
+    await session.execute(_ADD_ONE, {**_row(data, envelope), "namespace": WRITER_LOCK_NAMESPACE})
     return envelope
 
 
@@ -69,7 +58,22 @@ async def add_events(
     return envelopes
 
 
-_COLUMNS = ["event_id", "topic", "key", "event_type", "payload"]
+#: One event into the outbox (a prepared statement, compiled once). Writers of one aggregate
+#: take turns until commit, so per key, outbox id order is commit order and the relay publishes
+#: in the order the changes happened. The lock is taken in a materialized CTE of the INSERT
+#: itself (one round trip): the row, and its id from the identity sequence, is produced only
+#: once the CTE has run, i.e. once the lock is held.
+_ADD_ONE = text(
+    """
+    WITH writer_turn AS MATERIALIZED (SELECT pg_advisory_xact_lock(:namespace, hashtext(:key)) AS held)
+    INSERT INTO outbox (event_id, topic, key, event_type, payload)
+    SELECT :event_id, :topic, :key, :event_type, :payload FROM writer_turn
+    """
+).bindparams(
+    bindparam("event_id", type_=outbox.c.event_id.type),
+    bindparam("key", type_=outbox.c.key.type),
+    bindparam("payload", type_=outbox.c.payload.type),
+)
 
 
 def _row(data: EventData, envelope: Envelope) -> dict[str, Any]:

@@ -175,31 +175,19 @@ class OutboxRelay:
         return len(acked)
 
     async def _claim(self, connection: AsyncConnection) -> list[PendingRow]:
-        candidate_keys = (
-            (
-                await connection.execute(
-                    # Keys by their oldest pending row: a key stuck on a row that cannot be sent
-                    # holds up only itself, never every other key behind its backlog.
-                    text(
-                        "SELECT key FROM outbox WHERE published_at IS NULL GROUP BY key ORDER BY min(id) LIMIT :limit"
-                    ),
-                    {"limit": self.batch_size},
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if not candidate_keys:
-            return []
-        keys = list(candidate_keys)
         locked = (
             (
                 await connection.execute(
+                    # Keys by their oldest pending row: a key stuck on a row that cannot be sent
+                    # holds up only itself, never every other key behind its backlog. Each key's
+                    # lock is tried in the same statement (one round trip): a key locked by another
+                    # relay is left to it.
                     text(
-                        "SELECT k FROM unnest(CAST(:keys AS text[])) AS k "
-                        "WHERE pg_try_advisory_xact_lock(:namespace, hashtext(k))"
+                        "SELECT key FROM (SELECT key, min(id) AS first FROM outbox WHERE published_at IS NULL "
+                        "GROUP BY key ORDER BY min(id) LIMIT :limit) AS candidates "
+                        "WHERE pg_try_advisory_xact_lock(:namespace, hashtext(key)) ORDER BY first"
                     ),
-                    {"keys": keys, "namespace": RELAY_LOCK_NAMESPACE},
+                    {"limit": self.batch_size, "namespace": RELAY_LOCK_NAMESPACE},
                 )
             )
             .scalars()

@@ -50,6 +50,11 @@ SERVICE_WIDE_BY_DESIGN: dict[str, tuple[frozenset[str], str]] = {
     ),
     "GET /api/v1/policies/{policy_id}": (_EVERY_ROLE, "as GET /api/v1/policies"),
     "GET /api/v1/calendar/{year}": (_EVERY_ROLE, "the State Council's holiday schedule is one for the whole platform"),
+    "GET /api/v1/admin/rebuild/{rebuild_id}": (
+        frozenset({"auditor"}),
+        "stats-service's projection is rebuilt whole (one rebuild for every unit): its progress is the "
+        "service's, read by auditors as by operators",
+    ),
     "GET /api/v1/audit": (
         frozenset({"auditor"}),
         "the audit log is one hash chain per service, read whole by auditors, anonymous and admin "

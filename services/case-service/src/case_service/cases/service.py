@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import ColumnElement, any_, exists, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Row, any_, exists, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from case_service import errors
@@ -23,7 +23,6 @@ from case_service.cases.schemas import (
     CaseCreate,
     CaseRead,
     Closure,
-    Deadline,
     DeadlineExtensionCreate,
     DeadlineExtensionRead,
     Decision,
@@ -31,7 +30,6 @@ from case_service.cases.schemas import (
     Hearing,
     InvestigationStart,
     LegalReview,
-    Party,
     RemedyCreate,
     RemedyRead,
     RemedyUpdate,
@@ -56,7 +54,7 @@ from case_service.officers.rules import ID_NUMBER_ROLES, RestrictionPeriod, mask
 from case_service.officers.service import restriction_periods, status_of
 from case_service.policy import CASE_POLICIES, CasePolicy
 from enforcement_common.api.concurrency import check_if_match
-from enforcement_common.api.pagination import Page, PageParams, check_range, paginate
+from enforcement_common.api.pagination import ListQuery, Page, PageParams, check_range, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import get_in_scope, list_in_scope, not_found, visible_units
@@ -88,14 +86,14 @@ async def read(session: AsyncSession, case: Case, caller: Caller | None) -> Case
     return one
 
 
-async def read_many(session: AsyncSession, cases: Sequence[Case], caller: Caller | None) -> list[CaseRead]:
-    """Cases as the API shows them; the deadlines of all of them in one query."""
-    deadlines: dict[uuid.UUID, list[CaseDeadline]] = {case.id: [] for case in cases}
+async def read_many(session: AsyncSession, cases: Sequence[Case | Row], caller: Caller | None) -> list[CaseRead]:
+    """Cases (objects or rows of ``cases``) as the API shows them; the deadlines of all of them
+    in one query (never one per case), read as plain rows."""
+    deadlines: dict[uuid.UUID, list[Row]] = {case.id: [] for case in cases}
     if cases:
-        rows = await session.scalars(
-            select(CaseDeadline)
-            .where(CaseDeadline.case_id.in_(list(deadlines)))
-            .order_by(CaseDeadline.case_id, CaseDeadline.due_on)
+        columns = CaseDeadline.__table__.c
+        rows = await session.execute(
+            select(*columns).where(columns.case_id.in_(list(deadlines))).order_by(columns.case_id, columns.due_on)
         )
         for deadline in rows:
             deadlines[deadline.case_id].append(deadline)
@@ -112,45 +110,58 @@ async def read_many(session: AsyncSession, cases: Sequence[Case], caller: Caller
             extensions.setdefault(extension.deadline_id, []).append(extension_read(extension))
     now = today()
     sees_id_numbers = bool(caller and caller.roles & ID_NUMBER_ROLES)
-    return [_case_read(case, deadlines[case.id], extensions, now, sees_id_numbers) for case in cases]
+    actions: dict[tuple[str, str], list[str]] = {}  # a page has few (status, category) pairs
+    return [_case_read(case, deadlines[case.id], extensions, now, sees_id_numbers, actions) for case in cases]
 
 
 def _deadline_read(
-    case: Case, d: CaseDeadline, extensions: dict[uuid.UUID, list[DeadlineExtensionRead]], now: date
-) -> Deadline:
-    """CASE-9 as CONTRACT.md "deadlines" shows it: a late one reads met_late with days_late."""
-    return Deadline(
-        kind=d.kind,
-        due_on=d.due_on,
-        met_on=d.met_on,
-        basis=d.basis,
-        policy_id=d.policy_id,
-        status=rules.deadline_status(d.due_on, d.met_on, now, case.status),
-        days_late=rules.days_late(d.due_on, d.met_on, now, case.status),
-        original_due_on=d.original_due_on or d.due_on,
-        extensions=extensions.get(d.id, []),
-    )
+    case: Case | Row, d: CaseDeadline | Row, extensions: dict[uuid.UUID, list[DeadlineExtensionRead]], now: date
+) -> dict[str, Any]:
+    """CASE-9 as CONTRACT.md "deadlines" shows it: a late one reads met_late with days_late
+    (plain values of a ``Deadline``, validated with the case)."""
+    return {
+        "kind": d.kind,
+        "due_on": d.due_on,
+        "met_on": d.met_on,
+        "basis": d.basis,
+        "policy_id": d.policy_id,
+        "status": rules.deadline_status(d.due_on, d.met_on, now, case.status),
+        "days_late": rules.days_late(d.due_on, d.met_on, now, case.status),
+        "original_due_on": d.original_due_on or d.due_on,
+        "extensions": extensions.get(d.id, []),
+    }
+
+
+#: The fields of CaseRead that are the case's own columns as stored (the others are derived).
+_STORED_FIELDS = tuple(
+    field for field in CaseRead.model_fields if hasattr(Case, field) and field not in {"party", "deadlines"}
+)
 
 
 def _case_read(
-    case: Case,
-    deadlines: list[CaseDeadline],
+    case: Case | Row,
+    deadlines: list[Row],
     extensions: dict[uuid.UUID, list[DeadlineExtensionRead]],
     now: date,
     sees_id_numbers: bool,
+    actions: dict[tuple[str, str], list[str]],
 ) -> CaseRead:
-    party = Party.model_validate(case.party)
+    # One validation of plain values (pydantic's core validates the nested party and deadlines):
+    # a page of 50 cases is built in one pass per case, not model by model.
+    party = dict(case.party)
     if not sees_id_numbers:
-        party = party.model_copy(update={"id_number": mask_id_number(party.id_number)})
-    return CaseRead(
-        **{
-            field: getattr(case, field)
-            for field in CaseRead.model_fields
-            if hasattr(case, field) and field not in {"party", "deadlines", "allowed_actions"}
-        },
-        party=party,
-        allowed_actions=rules.allowed_actions(case.status, case.category),
-        deadlines=[_deadline_read(case, d, extensions, now) for d in deadlines],
+        party["id_number"] = mask_id_number(party.get("id_number"))
+    key = (case.status, case.category)
+    if key not in actions:
+        actions[key] = rules.allowed_actions(case.status, case.category)
+    stored = case._mapping if isinstance(case, Row) else {field: getattr(case, field) for field in _STORED_FIELDS}
+    return CaseRead.model_validate(
+        {
+            **stored,  # a row's other columns are not fields of CaseRead: ignored
+            "party": party,
+            "allowed_actions": actions[key],
+            "deadlines": [_deadline_read(case, d, extensions, now) for d in deadlines],
+        }
     )
 
 
@@ -207,8 +218,13 @@ async def list_page(
                 Case.party["name"].astext.contains(q, autoescape=True),
             )
         )
-    cases, cursor = await query.page(session, [Case.filed_on, Case.id], page)
-    return Page[CaseRead](items=await read_many(session, cases, caller), next_cursor=cursor)
+    # Plain rows, not ORM objects: a page is read, never changed, and building 50 mapped
+    # instances (identity map, attribute state) cost more than the rest of the request.
+    columns = Case.__table__.c
+    rows, cursor = await ListQuery(query.statement.with_only_columns(*columns)).page(
+        session, [columns.filed_on, columns.id], page, scalars=False
+    )
+    return Page[CaseRead](items=await read_many(session, rows, caller), next_cursor=cursor)
 
 
 async def timeline(session: AsyncSession, caller: Caller, case_id: uuid.UUID, page: PageParams) -> Page[TimelineRead]:

@@ -1,0 +1,1 @@
+"""stats-service's consumers: one group over every topic the projection counts."""

@@ -1,0 +1,1 @@
+"""The statistics projection (统计投影) of every topic, per generation."""
