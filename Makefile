@@ -6,7 +6,7 @@ UNIT ?=
 SERVICE ?=
 export SERVICE
 
-.PHONY: help run test unit token up down status migrate revision schemas demo bench lint bootstrap clean
+.PHONY: help run test unit chaos token up down status migrate revision schemas demo bench lint bootstrap clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,10 @@ run: ## provision PostgreSQL and Kafka, migrate, start the five services (Ctrl-C
 
 test: ## start the test PostgreSQL and Kafka, run every test (or SERVICE=…), tear down
 	@deploy/local/test.sh
+
+chaos: ## the chaos suite on a private instance (INSTANCE=chaos): short form; CHAOS_ARGS="--long --seed 7"
+	@deploy/local/bootstrap.sh
+	@.venv/bin/python deploy/chaos/chaos.py $(CHAOS_ARGS)
 
 unit: ## run the pure-rule tests only (tests/unit/, @pytest.mark.unit; or SERVICE=…): no PostgreSQL, no Kafka
 	@deploy/local/unit.sh

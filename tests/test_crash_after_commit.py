@@ -113,11 +113,16 @@ def _seed(base: str) -> tuple[str, list[str]]:
 
 @pytest.mark.timeout(240)
 async def test_a_filing_killed_right_after_its_commit_is_replayed_once_on_retry() -> None:
+    await _on_a_migrated_database(_scenario)
+
+
+async def _on_a_migrated_database(scenario) -> None:
+    """``scenario(url)`` (blocking: it runs processes) on a scratch database at case-service's head."""
     name, libpq_url = await create_scratch_database()
     url = libpq_url.replace("postgresql://", "postgresql+asyncpg://")
     try:
         await asyncio.to_thread(upgrade, "case_service", url)
-        await asyncio.to_thread(_scenario, url)
+        await asyncio.to_thread(scenario, url)
     finally:
         await drop_database(name)
 
@@ -159,4 +164,50 @@ def _scenario(url: str) -> None:
         again = client.post("/api/v1/cases", json=filing, headers=headers)
         assert again.content == retry.content
         assert len(client.get("/api/v1/cases", headers=officer).json()["items"]) == 1, "one effect"
+        assert client.get("/api/v1/audit/verify", headers=auditor).json()["valid"] is True
+
+
+KILLS = 20
+
+
+@pytest.mark.timeout(600)
+async def test_kill_9_right_after_the_business_commit_20_times_every_retry_replays_one_effect() -> None:
+    """Issue 15: ``KILLS`` times, a process is killed with SIGKILL right after committing a
+    filing (the ``crash_after_commit`` hook); the client's retry with the same key, sent at
+    once to a process that kept running, replays the stored response on its first attempt —
+    never ``409 idempotency.in_flight`` (the claim is a transaction-scoped advisory lock,
+    gone with the transaction: nothing outlives a crash) — and each key made one case."""
+    await _on_a_migrated_database(_repeated_kills)
+
+
+def _repeated_kills(url: str) -> None:
+    port, doomed_port = _free_port(), _free_port()
+    with case_service(url, port), httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        unit, (lead, co) = _seed(f"http://127.0.0.1:{port}")
+        officer = _auth("officer", unit=unit)
+        seen: set[str] = set()
+        for attempt in range(KILLS):
+            filing = {
+                "unit_id": unit,
+                "category": "penalty",
+                "title": f"未按规定设置招牌 {attempt}",
+                "summary": "",
+                "party": {"name": "某商店", "kind": "organization", "id_number": "91141000MA0K000000"},
+                "lead_handler_id": lead,
+                "co_handler_ids": [co],
+            }
+            headers = {**officer, "Idempotency-Key": f"kill-{attempt}"}
+            with case_service(url, doomed_port, CASE_CRASH_AFTER_COMMIT=r"^/api/v1/cases$") as doomed:
+                with pytest.raises(httpx.TransportError):
+                    httpx.post(f"http://127.0.0.1:{doomed_port}/api/v1/cases", json=filing, headers=headers, timeout=30)
+                assert doomed.wait(30) == -signal.SIGKILL
+            retry = client.post("/api/v1/cases", json=filing, headers=headers)
+            assert retry.status_code == 201, (attempt, retry.text)  # first attempt: no 409 in flight
+            assert retry.headers["idempotent-replayed"] == "true", attempt
+            case_id = retry.json()["id"]
+            assert case_id not in seen
+            seen.add(case_id)
+        cases = client.get("/api/v1/cases", headers=officer, params={"limit": 100}).json()["items"]
+        assert sorted(c["id"] for c in cases) == sorted(seen), "one case per key, none twice"
+        auditor = _auth("auditor", unit=unit)
         assert client.get("/api/v1/audit/verify", headers=auditor).json()["valid"] is True

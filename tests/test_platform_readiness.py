@@ -108,6 +108,9 @@ def test_readyz_is_503_naming_kafka_while_the_broker_is_stopped_and_recovers(
         assert "kafka is down" in body["detail"]
         # The process itself stays alive: liveness is not readiness.
         assert httpx.get(f"{service.url}/healthz").status_code == 200
+        # The outage shows in the metrics (issue 15).
+        metrics = httpx.get(f"{service.url}/metrics").text
+        assert f'service_dependency_up{{dependency="kafka",service="{service.name}"}} 0.0' in metrics, service.name
 
     broker_control.start()
     for service in services:

@@ -13,11 +13,16 @@ INSTANCE="${INSTANCE:-dev}"
 case "$INSTANCE" in
   dev)  _pg_default=25432; _kafka_default=29092; DB_SUFFIX="" ;;
   test) _pg_default=25433; _kafka_default=29192; DB_SUFFIX="_test" ;;
-  *) echo "INSTANCE must be dev or test, not '$INSTANCE'" >&2; exit 2 ;;
+  # make chaos (deploy/chaos): a private instance the suite starts, faults and stops.
+  chaos) _pg_default=25434; _kafka_default=29292; DB_SUFFIX="_chaos" ;;
+  *) echo "INSTANCE must be dev, test or chaos, not '$INSTANCE'" >&2; exit 2 ;;
 esac
 if [ "$INSTANCE" = test ]; then
   PG_PORT="${TEST_PG_PORT:-$_pg_default}"
   KAFKA_PORT="${TEST_KAFKA_PORT:-$_kafka_default}"
+elif [ "$INSTANCE" = chaos ]; then
+  PG_PORT="${CHAOS_PG_PORT:-$_pg_default}"
+  KAFKA_PORT="${CHAOS_KAFKA_PORT:-$_kafka_default}"
 else
   PG_PORT="${PG_PORT:-$_pg_default}"
   KAFKA_PORT="${KAFKA_PORT:-$_kafka_default}"
@@ -67,6 +72,13 @@ tolerance-service:TOLERANCE:tolerance_service:${TOLERANCE_PORT:-8002}
 review-service:REVIEW:review_service:${REVIEW_PORT:-8003}
 accountability-service:ACCOUNTABILITY:accountability_service:${ACCOUNTABILITY_PORT:-8004}
 stats-service:STATS:stats_service:${STATS_PORT:-8005}"
+elif [ "$INSTANCE" = chaos ]; then
+  _base="${CHAOS_SERVICE_PORT_BASE:-18100}"
+  SERVICES="case-service:CASE:case_service:$((_base + 1))
+tolerance-service:TOLERANCE:tolerance_service:$((_base + 2))
+review-service:REVIEW:review_service:$((_base + 3))
+accountability-service:ACCOUNTABILITY:accountability_service:$((_base + 4))
+stats-service:STATS:stats_service:$((_base + 5))"
 else
   SERVICES="case-service:CASE:case_service:8001
 tolerance-service:TOLERANCE:tolerance_service:8002

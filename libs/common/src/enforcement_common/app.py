@@ -38,7 +38,7 @@ from enforcement_common.events.scanner import DeadlineScanner
 from enforcement_common.events.workers import BackgroundWorkers, ConsumerSpec, Periodic, PeriodicJob
 from enforcement_common.health import health_router
 from enforcement_common.holidays import CalendarHook, load_published_years, register_calendar
-from enforcement_common.observability import HttpMetrics, RequestContextMiddleware
+from enforcement_common.observability import HttpMetrics, RequestContextMiddleware, quiet_library_logs
 from enforcement_common.policies import PolicyCatalogue, policy_router, store_defaults
 
 log = structlog.get_logger(__name__)
@@ -92,6 +92,7 @@ def create_service_app(
       applies ``calendar.year_published`` to its own table and arithmetic).
     """
     service = settings.service_name
+    quiet_library_logs()  # aiokafka's reconnect messages throttled, in-process apps too
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

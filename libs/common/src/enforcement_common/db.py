@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 T = TypeVar("T")
@@ -54,6 +57,48 @@ async def retry_on_dead_connection(operation: Callable[[], Awaitable[T]]) -> T:
         if not exc.connection_invalidated:
             raise
     return await operation()
+
+
+#: SQLSTATEs of a server that is not there for us: class 08 (connection exception), and the
+#: server shutting down (57P01 admin, 57P02 crash), starting up (57P03) or full (53300).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+_UNAVAILABLE_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EPIPE,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ETIMEDOUT,
+}
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` (or what caused it) says the database cannot be reached right now —
+    refused, starting up, shutting down, a connection that died, a pool that gave no
+    connection in time — as opposed to a statement the database refused. Such a failure
+    is answered 503 ``service.database_unavailable`` with Retry-After (never a 500) and
+    passes by itself: the pool reconnects on the next checkout."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, PoolTimeoutError | ConnectionError | TimeoutError | socket.gaierror):
+            return True
+        if isinstance(error, OSError) and (error.errno in _UNAVAILABLE_ERRNOS or error.errno is None):
+            return True  # errno None: asyncpg's "Multiple exceptions" of every address refusing
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        if type(error).__name__ in {"ConnectionDoesNotExistError", "InterfaceError"} and "closed" in str(error):
+            return True  # asyncpg: "connection is closed" / "connection was closed in the middle of operation"
+        pending.extend((getattr(error, "orig", None), error.__cause__, error.__context__))
+    return False
 
 
 def storable_text(value: str | None) -> str | None:

@@ -82,6 +82,9 @@ def health_router(service: str) -> APIRouter:
             request.app.state.engine, settings.kafka_bootstrap_servers, settings.readiness_timeout_seconds
         )
         down = [name for name, check in checks.items() if check.status == "down"]
+        metrics = request.app.state.metrics
+        for name, check in checks.items():
+            metrics.dependency_up.labels(metrics.service, name).set(0 if check.status == "down" else 1)
         if down:
             detail = "; ".join(f"{name} is down ({checks[name].error})" for name in down)
             return problem_response(

@@ -7,6 +7,7 @@ carry it, and it is echoed in the response.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 import sys
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -95,6 +96,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(numeric_level)
+    quiet_library_logs()
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
@@ -120,6 +122,13 @@ class HttpMetrics:
             ["service", "method", "route"],
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+        )
+        #: Set by each /readyz: an outage shows in the metrics (with the relay's failures and consumer lag).
+        self.dependency_up = Gauge(
+            "service_dependency_up",
+            "1 when the dependency answered the last readiness check, 0 when it was down",
+            ["service", "dependency"],
+            registry=self.registry,
         )
         self.service = service
 
@@ -183,3 +192,53 @@ class RequestContextMiddleware:
                     duration_ms=round(elapsed * 1000, 2),
                 )
             _correlation_id.reset(token)
+
+
+#: Libraries whose own loggers repeat one message per reconnect attempt (aiokafka: "Unable
+#: connect to node", "Unable to update metadata", "Group Coordinator Request failed" — many
+#: a second while the broker is away). Their repeats are throttled; our own warnings already
+#: come one per back-off step.
+NOISY_LIBRARIES = ("aiokafka",)
+#: One message of a kind per this many seconds; the next one says how many were held back.
+LIBRARY_LOG_INTERVAL_SECONDS = 30.0
+
+
+class RepeatThrottle(logging.Filter):
+    """Lets one record of a kind (logger, level, message template) through per ``interval``
+    seconds; the next one passed names how many were suppressed meanwhile."""
+
+    def __init__(self, interval: float = LIBRARY_LOG_INTERVAL_SECONDS, clock=time.monotonic) -> None:
+        super().__init__()
+        self.interval = interval
+        self.clock = clock
+        self._last: dict[tuple[str, int, str], float] = {}
+        self._held: dict[tuple[str, int, str], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = (record.name, record.levelno, str(record.msg))
+        now = self.clock()
+        last = self._last.get(kind)
+        if last is not None and now - last < self.interval:
+            self._held[kind] = self._held.get(kind, 0) + 1
+            return False
+        self._last[kind] = now
+        held = self._held.pop(kind, 0)
+        if held:
+            record.msg = f"{record.msg} [{held} more like this in the last {self.interval:.0f} s suppressed]"
+        return True
+
+
+_THROTTLE = RepeatThrottle()
+
+
+def quiet_library_logs() -> None:
+    """Throttle the repeats of :data:`NOISY_LIBRARIES`' loggers (idempotent): a Kafka outage
+    then costs a few lines a minute, not thousands a second."""
+    for module in ("aiokafka.consumer.group_coordinator", "aiokafka.producer.sender"):
+        importlib.import_module(module)  # their modules' loggers exist once imported
+
+    for name in list(logging.root.manager.loggerDict):
+        if name.split(".")[0] in NOISY_LIBRARIES:
+            logger = logging.getLogger(name)
+            if _THROTTLE not in logger.filters:
+                logger.addFilter(_THROTTLE)

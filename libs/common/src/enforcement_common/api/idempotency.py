@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from enforcement_common.api.problems import ProblemError, problem_response
 from enforcement_common.api.tables import idempotency_keys
 from enforcement_common.auth.dependencies import current_caller
-from enforcement_common.db import retry_on_dead_connection
+from enforcement_common.db import is_database_unavailable, retry_on_dead_connection
 
 log = structlog.get_logger(__name__)
 
@@ -226,7 +226,9 @@ class IdempotencyMiddleware:
         engine = scope["app"].state.engine
         try:
             await retry_on_dead_connection(lambda: self._store_refusal(engine, claim, status, kept, b"".join(chunks)))
-        except DBAPIError as exc:  # the refusal changed nothing: a retry simply runs again
+        except Exception as exc:  # the refusal changed nothing: a retry simply runs again
+            if not (isinstance(exc, DBAPIError) or is_database_unavailable(exc)):
+                raise
             log.warning("idempotency_refusal_not_stored", error=repr(exc))
 
     @staticmethod

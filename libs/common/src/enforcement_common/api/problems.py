@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from enforcement_common.db import is_database_unavailable
 from enforcement_common.observability import current_correlation_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -204,7 +205,13 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as exc:
+            if not started and is_database_unavailable(exc):
+                # Not a DBAPIError (a refused connect is an OSError, an empty pool a timeout),
+                # or raised outside the route: still the database being away, still a 503.
+                log.warning("database_unavailable", error=repr(exc), path=scope.get("path"))
+                await database_unavailable(Request(scope))(scope, receive, send)
+                return
             log.exception("unhandled_exception", path=scope.get("path"), method=scope.get("method"))
             if started:
                 raise  # too late for a problem body; the server closes the connection
@@ -260,12 +267,14 @@ def database_unavailable(request: Request | None) -> JSONResponse:
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    if getattr(exc, "connection_invalidated", False):
-        # The database restarted or the connection dropped. Typically on the request's first
-        # statement, over a pooled connection that had died (there is no pre-ping): nothing
-        # was done, the pool is refreshed and a retry goes through. (Lost during COMMIT, the
-        # outcome is unknown; a retry with the same Idempotency-Key is still the safe move.)
-        log.warning("database_connection_lost", error=repr(exc))
+    if is_database_unavailable(exc):
+        # The database restarted, refuses connections, is starting up or shutting down, or
+        # the connection dropped — typically on the request's first statement (the
+        # idempotency claim, or over a pooled connection that had died: there is no
+        # pre-ping). Nothing was done; the pool reconnects and a retry goes through. (Lost
+        # during COMMIT, the outcome is unknown; a retry with the same Idempotency-Key is
+        # still the safe move: it replays or runs once.)
+        log.warning("database_unavailable", error=repr(exc))
         return database_unavailable(request)
     if is_data_exception(exc):
         return problem_response(request, 422, "request.unprocessable_value", data_problem_detail(exc))

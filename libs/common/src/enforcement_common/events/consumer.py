@@ -250,6 +250,7 @@ class ConsumerRunner:
             await self.start()
         assert self._consumer is not None
         last_cleanup = last_commit = 0.0
+        poll_backoff = self.min_backoff
         try:
             while not self._stopping.is_set():
                 if any(self._backlog.values()):
@@ -257,10 +258,12 @@ class ConsumerRunner:
                 else:
                     try:
                         batch = await self._consumer.getmany(timeout_ms=500)
-                    except KafkaError as exc:
-                        log.warning("consumer_poll_failed", error=repr(exc))
-                        await asyncio.sleep(self.min_backoff)
+                    except KafkaError as exc:  # one warning per back-off step, never a flood
+                        log.warning("consumer_poll_failed", error=repr(exc), retry_in_s=poll_backoff)
+                        await asyncio.sleep(poll_backoff)
+                        poll_backoff = min(poll_backoff * 2, self.max_backoff)
                         continue
+                    poll_backoff = self.min_backoff
                 for partition, records in batch.items():
                     await self._handle_partition(partition, records)
                 # Offsets are committed at most every commit_interval (and on revocation and at

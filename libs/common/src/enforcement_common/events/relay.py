@@ -96,6 +96,8 @@ class OutboxRelay:
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.request_timeout_ms = request_timeout_ms
+        #: A send not acknowledged by then fails the round (the broker is away).
+        self.send_timeout = 2 * request_timeout_ms / 1000
         self.metrics = RelayMetrics(registry or CollectorRegistry(), service)
         self._producer: AIOKafkaProducer | None = None
         self._wake = asyncio.Event()
@@ -211,13 +213,16 @@ class OutboxRelay:
         acked: list[int] = []
         for row in rows:
             try:
-                delivery = await producer.send(
-                    row.topic,
-                    json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode(),
-                    key=row.key.encode(),
-                    headers=[("ce_type", row.event_type.encode()), ("ce_id", row.event_id.encode())],
-                )
-                await delivery
+                # Bounded: with the broker away aiokafka keeps a queued batch (and reconnects)
+                # for ever; the round must fail instead — counted, logged once, backed off.
+                async with asyncio.timeout(self.send_timeout):
+                    delivery = await producer.send(
+                        row.topic,
+                        json.dumps(row.payload, ensure_ascii=False, separators=(",", ":")).encode(),
+                        key=row.key.encode(),
+                        headers=[("ce_type", row.event_type.encode()), ("ce_id", row.event_id.encode())],
+                    )
+                    await delivery
             except Exception as exc:
                 return acked, exc
             acked.append(row.id)

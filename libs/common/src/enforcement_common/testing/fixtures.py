@@ -11,6 +11,7 @@ import pytest
 
 from enforcement_common.testing.infra import (
     BrokerControl,
+    PgControl,
     create_scratch_database,
     drop_database,
     kafka_bootstrap,
@@ -60,6 +61,16 @@ def broker_control() -> BrokerControl:
     """Stop/start the test broker; the broker is running again when the test ends."""
     _servers_needed("the test broker")
     control = BrokerControl(repo_root())
+    yield control
+    control.start()
+
+
+@pytest.fixture
+def pg_control() -> PgControl:
+    """Stop/start the test PostgreSQL; the server is running again when the test ends
+    (other tests and the session's clean-up share it)."""
+    _servers_needed("the test PostgreSQL")
+    control = PgControl(repo_root())
     yield control
     control.start()
 

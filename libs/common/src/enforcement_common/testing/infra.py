@@ -1,4 +1,4 @@
-"""Where the test instance's servers are, and control of its Kafka broker."""
+"""Where the test instance's servers are, and control of its Kafka broker and PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -118,3 +118,37 @@ class BrokerControl:
     def start(self) -> None:
         """Start the broker again and return once it answers."""
         self._run("start")
+
+
+@dataclass
+class PgControl:
+    """Stops and starts the repo-managed test PostgreSQL server (deploy/local/pg.sh), for
+    outage tests: ``stop`` is a fast shutdown (sessions terminated, as an operator's restart
+    does), ``start`` returns once the server accepts connections."""
+
+    root: Path
+    instance: str = "test"
+
+    def _run(self, action: str) -> None:
+        if os.environ.get("DATABASE_URL"):
+            raise RuntimeError("DATABASE_URL names an external PostgreSQL; tests cannot stop it")
+        env = {**os.environ, "INSTANCE": self.instance}
+        subprocess.run(
+            [str(self.root / "deploy/local/pg.sh"), action],
+            check=True,
+            env=env,
+            timeout=180,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        self._run("down")
+
+    def start(self) -> None:
+        """Start the server again (its databases kept) and return once it answers."""
+        self._run("up")
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
