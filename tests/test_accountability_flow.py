@@ -23,6 +23,7 @@ from case_service.config import Settings as CaseSettings
 from case_service.main import create_app as create_case_app
 from enforcement_common.calendar import today
 from enforcement_common.contracts.tolerance import ToleranceDecided
+from enforcement_common.directory import case_views
 from enforcement_common.events.envelope import build_envelope, encode_envelope, kafka_headers
 from enforcement_common.testing.infra import kafka_bootstrap
 from enforcement_common.testing.stack import ServiceSpec, eventually, stack_auth, start_services
@@ -239,6 +240,13 @@ async def test_remedy_error_case_suspension_and_tolerance_across_services() -> N
                 )
 
         await eventually(lambda: known(exemption.application_id), what="tolerance decision known")
+
+        async def case_known(case_id: str):
+            # The second case reaches accountability's case directory through case.filed (eventually).
+            async with acc_app.state.sessions() as session:
+                return await session.scalar(select(case_views.c.case_id).where(case_views.c.case_id == case_id))
+
+        await eventually(lambda: case_known(second["id"]), what="second case in the directory")
         ec2 = await acc.post(
             "/api/v1/error-cases",
             json={
