@@ -396,7 +396,7 @@ async def test_int_3_quarterly_report_zero_report_and_overdue(app, client, world
         headers=world.as_("legal_affairs"),
     )
     assert current.status_code == 422 and current.json()["code"] == "interference_report.period_open"
-    async with app.state.sessions() as session:
+    async with app.state.sessions() as session, session.begin():
         await ensure_report_rows(session, today().year - 1)
     scanner = report_overdue_scanner(1)
     emitted = await scanner.scan_once(app.state.sessions)
@@ -515,9 +515,9 @@ async def test_checkpoint_daily_job_signs_once_a_day(app, client, world) -> None
     from accountability_service.interference.service import checkpoint_if_none_today
 
     await _record(client, world)
-    async with app.state.sessions() as session:
+    async with app.state.sessions() as session, session.begin():
         assert await checkpoint_if_none_today(session, app.state.checkpoint_signer) is True
-    async with app.state.sessions() as session:
+    async with app.state.sessions() as session, session.begin():
         assert await checkpoint_if_none_today(session, app.state.checkpoint_signer) is False
 
 

@@ -104,7 +104,7 @@ async def test_REV_9_summary_generated_from_the_data_submitted_and_overdue_once(
                 unit_id=silent_unit, parent_id=None, code="SILENT", name="未报送单位", kind="township"
             )
         )
-    async with app.state.sessions() as session:
+    async with app.state.sessions() as session, session.begin():
         await ensure_summary_rows(session, 2026)  # 15 days: the platform policy (REV-9)
     scanner = summary_overdue_scanner(60)
     emitted = await scanner.scan_once(app.state.sessions)
@@ -290,7 +290,7 @@ async def test_oversight_events_validate_against_their_schemas(app, client, deli
                 unit_id=uuid.uuid4(), parent_id=None, code="LATE", name="迟报单位", kind="township"
             )
         )
-    async with app.state.sessions() as session:
+    async with app.state.sessions() as session, session.begin():
         await ensure_summary_rows(session, 2026)  # 15 days: the platform policy (REV-9)
     await summary_overdue_scanner(60).scan_once(app.state.sessions)
     async with app.state.sessions() as session:

@@ -19,15 +19,15 @@ from enforcement_common.cli import service_main
 
 
 async def _daily_checkpoint(app: FastAPI) -> None:
-    """A signed checkpoint of the interference register at least daily."""
-    async with app.state.sessions() as session:
+    """A signed checkpoint of the interference register at least daily (this job owns the transaction)."""
+    async with app.state.sessions() as session, session.begin():
         await checkpoint_if_none_today(session, app.state.checkpoint_signer)
 
 
 async def _reports_owed_then_overdue(app: FastAPI) -> None:
     """The quarterly reports every unit owes, then one overdue event for each late one."""
     settings: Settings = app.state.settings
-    async with app.state.sessions() as session:
+    async with app.state.sessions() as session, session.begin():  # the job owns the transaction
         await ensure_report_rows(session, settings.reports_since_year)
     await report_overdue_scanner(settings.scan_interval_seconds).scan_once(app.state.sessions)
 

@@ -22,7 +22,7 @@ from review_service.summaries.routes import router as summaries_router
 async def _summaries_owed_then_overdue(app: FastAPI) -> None:
     """REV-9: the summaries every unit owes, then one review.summary_overdue for each late one."""
     settings: Settings = app.state.settings
-    async with app.state.sessions() as session:
+    async with app.state.sessions() as session, session.begin():  # the job owns the transaction
         await ensure_summary_rows(session, settings.summaries_since_year)
     await summary_overdue_scanner(settings.obligation_scan_interval_seconds).scan_once(app.state.sessions)
 

@@ -418,12 +418,11 @@ async def checkpoint(session: AsyncSession, signer: chain.Signer) -> Checkpoint:
 
 
 async def checkpoint_if_none_today(session: AsyncSession, signer: chain.Signer) -> bool:
-    """The daily checkpoint (an entry point of the periodic job: it commits)."""
+    """The daily checkpoint, unless one was signed today (Asia/Shanghai); the periodic job commits."""
     last = await session.scalar(select(func.max(Checkpoint.signed_at)))
     if last is not None and local_date(last) >= today():
         return False
     await checkpoint(session, signer)
-    await session.commit()
     return True
 
 

@@ -17,12 +17,11 @@ from enforcement_common.events import OverdueScanner
 
 
 async def ensure_report_rows(session: AsyncSession, since_year: int) -> None:
-    """The reports every known unit owes (rows the scanner watches). An entry point of the periodic job: it commits."""
+    """The reports every known unit owes (rows the scanner watches); the periodic job commits."""
     units = (await session.scalars(select(unit_tree.c.unit_id))).all()
     for period in rules.quarters_ended_before(today(), since_year):
         for unit_id in units:
             await owed(session, unit_id, period)
-    await session.commit()
 
 
 def overdue_event(report: InterferenceReport) -> InterferenceReportOverdue:

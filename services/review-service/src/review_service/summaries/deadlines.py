@@ -17,14 +17,12 @@ from review_service.summaries.service import owed
 
 
 async def ensure_summary_rows(session: AsyncSession, since_year: int) -> None:
-    """A summary is owed by every known unit for every ended half year (rows the scanner watches).
-
-    An entry point of the periodic job: it commits its own transaction."""
+    """A summary is owed by every known unit for every ended half year (rows the scanner watches);
+    the periodic job commits."""
     units = (await session.scalars(select(unit_tree.c.unit_id))).all()
     for period in rules.periods_ended_before(today(), since_year):
         for unit_id in units:
             await owed(session, unit_id, period)
-    await session.commit()
 
 
 def overdue_event(summary: Summary) -> ReviewSummaryOverdue:
