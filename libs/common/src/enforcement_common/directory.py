@@ -252,9 +252,15 @@ def drop_directory_tables() -> None:
 
 
 async def ensure_officers_in_scope(
-    session: AsyncSession, caller: Caller, officer_ids: Iterable[uuid.UUID], what: str = "officer"
+    session: AsyncSession,
+    caller: Caller,
+    officer_ids: Iterable[uuid.UUID],
+    what: str = "officer",
+    *,
+    within: frozenset[uuid.UUID] | None = None,
 ) -> None:
-    """Every id names an officer the directory knows, of a unit in the caller's scope: the same
+    """Every id names an officer the directory knows, of a unit in the caller's scope (or, with
+    ``within``, of one of those units — e.g. the units at or below a write's unit): the same
     404 ``resource.not_found`` otherwise, whether the officer does not exist or is out of scope
     (an id in a write body is checked like an id in a path)."""
     from enforcement_common.auth.scope import not_found, visible_units
@@ -271,6 +277,6 @@ async def ensure_officers_in_scope(
             )
         ).all()
     )
-    visible = await visible_units(session, caller)
-    if set(units) != wanted or (visible is not None and not set(units.values()) <= visible):
+    allowed = within if within is not None else await visible_units(session, caller)
+    if set(units) != wanted or (allowed is not None and not set(units.values()) <= allowed):
         raise not_found(what)

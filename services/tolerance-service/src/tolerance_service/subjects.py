@@ -5,35 +5,18 @@ the caller's scope, at or below the write's unit — otherwise 404, the same ans
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import ensure_in_scope, not_found, units_below
-from tolerance_service.models import CaseView, OfficerView
+from tolerance_service.models import CaseView
 
 
 async def unit_for_write(session: AsyncSession, caller: Caller, unit_id: uuid.UUID) -> frozenset[uuid.UUID]:
     """The write's unit, known and in the caller's scope; the units at or below it."""
     await ensure_in_scope(session, caller, unit_id, "unit")
     return await units_below(session, unit_id)
-
-
-async def check_officers(session: AsyncSession, officer_ids: Sequence[uuid.UUID], below: frozenset[uuid.UUID]) -> None:
-    """Every officer known in the directory, of a unit in ``below``."""
-    known = set(
-        (
-            await session.scalars(
-                select(OfficerView.officer_id).where(
-                    OfficerView.officer_id.in_(officer_ids), OfficerView.unit_id.in_(below)
-                )
-            )
-        ).all()
-    )
-    if known != set(officer_ids):
-        raise not_found("officer")
 
 
 async def case_category(session: AsyncSession, case_id: uuid.UUID | None, below: frozenset[uuid.UUID]) -> str | None:

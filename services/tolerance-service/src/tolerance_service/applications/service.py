@@ -19,6 +19,7 @@ from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import get_in_scope, list_in_scope
 from enforcement_common.calendar import due_date, today
 from enforcement_common.contracts.tolerance import ToleranceApplied, ToleranceDecided
+from enforcement_common.directory import ensure_officers_in_scope
 from enforcement_common.policies import resolve, version_values
 from tolerance_service import errors, rules, subjects
 from tolerance_service.applications.schemas import (
@@ -192,7 +193,7 @@ async def file(session: AsyncSession, caller: Caller, body: ApplicationCreate) -
     """An application, individual (self) or unit-initiated (TOL-14), with its recommendation
     under the policy in force for the unit on the incident date."""
     below = await subjects.unit_for_write(session, caller, body.unit_id)
-    await subjects.check_officers(session, body.officer_ids, below)
+    await ensure_officers_in_scope(session, caller, body.officer_ids, within=below)
     category = await subjects.case_category(session, body.case_id, below)
     if body.initiated_by == "self" and caller.officer_id not in body.officer_ids:
         raise errors.INVALID_APPLICANT("A self application is made by one of the officers concerned (officer_id).")

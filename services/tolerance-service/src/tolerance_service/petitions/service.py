@@ -21,6 +21,7 @@ from enforcement_common.auth.jwt import Caller
 from enforcement_common.auth.scope import get_in_scope, list_in_scope, not_found
 from enforcement_common.calendar import due_date, today
 from enforcement_common.contracts.tolerance import ToleranceClarificationIssued
+from enforcement_common.directory import ensure_officers_in_scope
 from enforcement_common.policies import resolve
 from tolerance_service import errors, rules, subjects
 from tolerance_service.applications.schemas import Deadline
@@ -119,7 +120,7 @@ async def list_page(
 async def receive(session: AsyncSession, caller: Caller, body: PetitionCreate) -> Petition:
     """Record a petition; a real-name reporter is owed feedback within the policy's period."""
     below = await subjects.unit_for_write(session, caller, body.unit_id)
-    await subjects.check_officers(session, body.officer_ids, below)
+    await ensure_officers_in_scope(session, caller, body.officer_ids, within=below)
     if body.received_on > today():
         raise errors.INVALID_DATE("received_on is after today.")
     policy = await resolve(session, TOLERANCE_POLICIES, body.unit_id, body.received_on)
