@@ -4,7 +4,10 @@ A private instance (INSTANCE=chaos: its own PostgreSQL, Kafka and ports, started
 stopped here) runs every service on main as a real process. A workload crosses the
 services through their public APIs — cases filed and driven to closure (review-service
 owes a self-review obligation for each, REV-5), cases whose reconsideration is concluded
-``revoked`` (accountability-service opens an error case, ERR-5) — with a client that
+``revoked`` (accountability-service opens an error case, ERR-5), interference records
+(INT-3), tolerance applications decided by the party committee (TOL-14: accountability-
+and stats-service learn of each), trainings and officers registered with or without a
+certificate (stats-service, STAT-5) — with a client that
 retries like a provincial platform: transport errors, 5xx and ``409 idempotency.in_flight``
 are retried with the same ``Idempotency-Key``. Meanwhile faults run on a schedule drawn
 from ``--seed``: kill -9 of each service with requests in flight (then restarted), Kafka
@@ -12,7 +15,8 @@ stopped and started, PostgreSQL fast-restarted, a second review-service instance
 its consumer groups mid-stream (a rebalance) and leaving again.
 
 Then the invariants, through the APIs, the databases and the topics, as a table
-(expected vs observed), and per fault the recovery figures: API first OK after the
+(expected vs observed) — stats-service's figures among them, against a recount from the
+owning services' own tables — and per fault the recovery figures: API first OK after the
 fault's end, outbox drained (every row written before the end published), consumers
 caught up (every effect of a success seen before the end present). Exit 1 when an
 invariant fails.
@@ -36,7 +40,8 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
@@ -47,6 +52,7 @@ from enforcement_common.auth.tokens import mint_token
 from enforcement_common.calendar import today
 from enforcement_common.events.envelope import decode_envelope
 from enforcement_common.topics import DEAD_LETTER_TOPICS, SERVICES
+from stats_service import rules as stats_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / "deploy" / "local"
@@ -224,7 +230,10 @@ class Seen:
     closed: dict[str, float] = field(default_factory=dict)  # case id -> when
     revoked: dict[str, float] = field(default_factory=dict)  # remedy id -> when
     remedy_case: dict[str, str] = field(default_factory=dict)
-    interference: dict[str, str] = field(default_factory=dict)  # record id -> case id
+    interference: dict[str, float] = field(default_factory=dict)  # record id -> when
+    decided: dict[str, float] = field(default_factory=dict)  # tolerance application id -> when
+    trainings: dict[str, float] = field(default_factory=dict)  # training id -> when
+    officers: dict[str, float] = field(default_factory=dict)  # officer registered mid-run -> when
 
 
 class Workload:
@@ -262,6 +271,7 @@ class Workload:
             )
             assert officer.status_code == 201, officer.text
             self.officers.append(officer.json()["id"])
+            self.seen.officers[officer.json()["id"]] = time.monotonic()
 
     async def worker(self, index: int) -> None:
         step = 0
@@ -269,12 +279,19 @@ class Workload:
             step += 1
             try:
                 draw = self.rng.random()
-                if draw < 0.6:
-                    await self.closed_case(f"w{index}-{step}")
-                elif draw < 0.85:
-                    await self.revoked_case(f"w{index}-{step}")
+                tag = f"w{index}-{step}"
+                if draw < 0.45:
+                    await self.closed_case(tag)
+                elif draw < 0.65:
+                    await self.revoked_case(tag)
+                elif draw < 0.75:
+                    await self.interfered_case(tag)
+                elif draw < 0.9:
+                    await self.tolerated_case(tag)
+                elif draw < 0.95:
+                    await self.training()
                 else:
-                    await self.interfered_case(f"w{index}-{step}")
+                    await self.registered_officer()
             except Exception as exc:  # a story that could not finish is an invariant failure
                 self.failures.append(f"worker {index} story {step}: {exc!r}"[:300])
 
@@ -338,7 +355,7 @@ class Workload:
 
     async def interfered_case(self, tag: str) -> None:
         """A handler records an interference (INT-3) in accountability-service, which knows the
-        case from case-service's events: 404 until it does (a refusal — a new key each try)."""
+        case and its handlers from case-service's events."""
         lead = self.rng.choice(self.officers)
         case_id = await self._file(tag, lead=lead)
         intervener = self.rng.choice([o for o in self.officers if o != lead])
@@ -357,22 +374,124 @@ class Workload:
                 roles=["officer", "legal_affairs"], unit_id=self.unit, officer_id=lead, secret=SECRET, name="压测"
             )
         }
+        record = await self._until_known(
+            "accountability-service", "/api/v1/interference-records", handler, body, f"interference-{case_id}"
+        )
+        self.seen.interference[record["id"]] = time.monotonic()
+
+    async def _until_known(self, service: str, path: str, headers: dict, body: dict, key: str, ok: int = 201):
+        """A write naming a case or officer another service learns of from case-service's
+        events: 404 (403, 422: a handler not yet known) until it does — a refusal, so a new key each try."""
         deadline = time.monotonic() + 120
         while True:
-            answer = await self.client.call(
-                "accountability-service",
-                "POST",
-                "/api/v1/interference-records",
-                handler,
-                body,
-                key=f"interference-{case_id}-{uuid.uuid4().hex[:6]}",
-            )
-            if answer.status_code == 201:
-                self.seen.interference[answer.json()["id"]] = case_id
-                return
+            answer = await self.client.call(service, "POST", path, headers, body, key=f"{key}-{uuid.uuid4().hex[:6]}")
+            if answer.status_code == ok:
+                return answer.json()
             if answer.status_code not in (403, 404, 422) or time.monotonic() > deadline:
-                raise RuntimeError(f"interference record answered {answer.status_code}: {answer.text[:200]}")
-            await asyncio.sleep(0.5)  # the case (or its handlers) not yet known downstream
+                raise RuntimeError(f"{service} {path} answered {answer.status_code}: {answer.text[:200]}")
+            await asyncio.sleep(0.5)
+
+    async def tolerated_case(self, tag: str) -> None:
+        """An application for fault tolerance (容错免责, TOL-11/TOL-12) on a filed case, investigated
+        and decided by the deciding body's party committee (TOL-14): tolerance.decided reaches
+        accountability-service (TOL-15) and stats-service."""
+        lead = self.rng.choice(self.officers)
+        case_id = await self._file(tag, lead=lead)
+        exempted = self.rng.random() < 0.5
+        conditions = {"C1": True, "C2": True, "C3": exempted}  # C3 false: only mitigation (TOL-11)
+        claim = {
+            "grounds": {"due_diligence": [], "tolerance": ["TG6"], "mitigation": []},
+            "conditions": conditions,
+            "exclusions": {"outside_statutory_duty": False, "violated_statutory_procedure": False},
+        }
+        legal = auth("legal_affairs", unit=self.unit)
+        body = {
+            "unit_id": self.unit,
+            "officer_ids": [lead],
+            "case_id": case_id,
+            "initiated_by": "unit",
+            "incident_on": today().isoformat(),
+            "description": "执法检查中当事人隐瞒情况，未能及时发现隐患",
+            "loss_level": "minor",
+            **claim,
+        }
+        application = await self._until_known("tolerance-service", "/api/v1/applications", legal, body, f"apply-{tag}")
+        path = f"/api/v1/applications/{application['id']}"
+        investigation = {
+            "investigated_on": today().isoformat(),
+            "facts": "经调查核实，当事人故意隐瞒，执法人员已依法检查",
+            "loss_level": "minor",
+            **claim,
+        }
+        answer = await self.client.call(
+            "tolerance-service", "POST", f"{path}/investigation", legal, investigation, key=f"investigate-{tag}"
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"investigation answered {answer.status_code}: {answer.text[:200]}")
+        decision: dict = {
+            "outcome": "exempted" if exempted else "mitigated",
+            "decided_on": today().isoformat(),
+            "publication_scope": "本单位内公开",
+            "deliberation": {
+                "subjective_objective": "主观上积极履职，客观上受条件限制",
+                "procedure_method": "程序合法，方法适当",
+                "nature_degree": "情节轻微",
+                "consequences_impact": "未造成严重不良影响",
+                "loss_recovered": "已主动挽回损失",
+            },
+        }
+        if exempted:  # TOL-16: an exemption comes with its correction order
+            decision["correction"] = {
+                "reason": "检查流程存在疏漏",
+                "items": ["完善检查台账"],
+                "requirements": "30日内完成整改并报告",
+                "due_on": (today() + timedelta(days=30)).isoformat(),
+            }
+        else:
+            decision["mitigation_kind"] = "lighter"
+        committee = auth("party_committee", unit=application["deciding_unit_id"])
+        answer = await self.client.call(
+            "tolerance-service", "POST", f"{path}/decision", committee, decision, key=f"decide-{tag}"
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"decision answered {answer.status_code}: {answer.text[:200]}")
+        self.seen.decided[application["id"]] = time.monotonic()
+
+    async def training(self) -> None:
+        """A training attended or a course held (STAT-5a): stats-service counts it."""
+        attendees = self.rng.sample(self.officers, self.rng.randint(1, 3))
+        body = {
+            "kind": self.rng.choice(["attended", "held"]),
+            "title": "行政执法业务培训",
+            "content": "行政处罚法、行政执法三项制度",
+            "organizer_unit_id": self.unit,
+            "start_date": today().isoformat(),
+            "end_date": today().isoformat(),
+            "hours": self.rng.choice(["1.5", "2", "4", "8"]),
+            "attendee_ids": attendees,
+        }
+        answer = await self.client.call(
+            "case-service", "POST", "/api/v1/trainings", auth("admin"), body, key=f"training-{uuid.uuid4()}"
+        )
+        if answer.status_code != 201:
+            raise RuntimeError(f"training answered {answer.status_code}: {answer.text[:200]}")
+        self.seen.trainings[answer.json()["id"]] = time.monotonic()
+
+    async def registered_officer(self) -> None:
+        """An officer registered with a certificate or still without one (持证率, STAT-5b)."""
+        body: dict = {"unit_id": self.unit, "name": "新进执法员", "staff_type": "established"}
+        if self.rng.random() < 0.7:
+            body["certificate"] = {
+                "number": f"CH{uuid.uuid4().hex[:10]}",
+                "issued_on": "2025-06-01",
+                "expires_on": (today() + timedelta(days=730)).isoformat(),
+            }
+        answer = await self.client.call(
+            "case-service", "POST", "/api/v1/officers", auth("admin"), body, key=f"officer-{uuid.uuid4()}"
+        )
+        if answer.status_code != 201:
+            raise RuntimeError(f"officer answered {answer.status_code}: {answer.text[:200]}")
+        self.seen.officers[answer.json()["id"]] = time.monotonic()
 
     async def revoked_case(self, tag: str) -> None:
         case_id = await self._file(tag)
@@ -465,30 +584,76 @@ class Chaos:
             await asyncio.sleep(0.2)
         return None
 
+    def downstream_effects(self) -> list[tuple[str, str, str, dict[str, float]]]:
+        """(what, consumer, query of the facts it has an effect for, the facts the client saw
+        succeed): every consumer of the workload's facts, stats-service's live generation included."""
+        live = "(SELECT live_gen FROM stat_state)"
+        seen = self.seen
+        return [
+            (
+                "review: one obligation per closed case (REV-5)",
+                "review-service",
+                "SELECT case_id::text AS fact FROM obligations",
+                seen.closed,
+            ),
+            (
+                "accountability: one error case per revoked remedy (ERR-5)",
+                "accountability-service",
+                "SELECT remedy_id::text AS fact FROM error_cases WHERE remedy_id IS NOT NULL",
+                seen.revoked,
+            ),
+            (
+                "accountability: every client-seen interference record once (INT-3)",
+                "accountability-service",
+                "SELECT id::text AS fact FROM interference_records",
+                seen.interference,
+            ),
+            (
+                "accountability: every tolerance decision known once (TOL-15)",
+                "accountability-service",
+                "SELECT application_id::text AS fact FROM tolerance_decisions",
+                seen.decided,
+            ),
+            (
+                "stats: every closed case's facts once (STAT-7)",
+                "stats-service",
+                f"SELECT case_id::text AS fact FROM stat_cases WHERE gen = {live} AND closed_on IS NOT NULL",
+                seen.closed,
+            ),
+            (
+                "stats: every tolerance decision once (TOL-14)",
+                "stats-service",
+                f"SELECT application_id::text AS fact FROM stat_tolerance_decisions WHERE gen = {live}",
+                seen.decided,
+            ),
+            (
+                "stats: every training once (STAT-5a)",
+                "stats-service",
+                f"SELECT training_id::text AS fact FROM stat_trainings WHERE gen = {live}",
+                seen.trainings,
+            ),
+            (
+                "stats: every officer registered known (STAT-5b)",
+                "stats-service",
+                f"SELECT DISTINCT officer_id::text AS fact FROM stat_officer_states WHERE gen = {live}",
+                seen.officers,
+            ),
+        ]
+
     async def downstream_caught_up(self, since: float, timeout: float = 60.0) -> float | None:
-        """Seconds from ``since`` until every closure and revocation seen before ``since`` has
-        its effect downstream (an obligation, an error case)."""
-        closed = {case for case, at in self.seen.closed.items() if at <= since}
-        revoked = {remedy for remedy, at in self.seen.revoked.items() if at <= since}
+        """Seconds from ``since`` until every fact the client saw succeed before ``since`` has
+        its effect in every consumer (an obligation, an error case, a tolerance decision known,
+        the statistics' rows)."""
+        wanted = [
+            (service, sql, {fact for fact, at in facts.items() if at <= since})
+            for _, service, sql, facts in self.downstream_effects()
+        ]
         while time.monotonic() - since < timeout:
             try:
-                obligations = {
-                    str(r["case_id"])
-                    for r in await self._query(
-                        "review-service",
-                        "SELECT case_id FROM obligations WHERE case_id = ANY($1::uuid[])",
-                        list(closed),
-                    )
-                }
-                errors = {
-                    str(r["remedy_id"])
-                    for r in await self._query(
-                        "accountability-service",
-                        "SELECT remedy_id FROM error_cases WHERE remedy_id = ANY($1::uuid[])",
-                        list(revoked),
-                    )
-                }
-                if obligations >= closed and errors >= revoked:
+                for service, sql, facts in wanted:
+                    if facts and not facts <= {r["fact"] for r in await self._query(service, sql)}:
+                        break
+                else:
                     return time.monotonic() - since
             except (OSError, asyncpg.PostgresError):
                 pass
@@ -605,34 +770,11 @@ async def invariants(instance: Instance, chaos: Chaos, seen: Seen, workload: Wor
         )
     )
 
-    effects = (
-        (
-            "review: one obligation per closed case (REV-5)",
-            "closures",
-            seen.closed,
-            "review-service",
-            "SELECT case_id::text AS fact FROM obligations",
-        ),
-        (
-            "accountability: one error case per revoked remedy (ERR-5)",
-            "revocations",
-            seen.revoked,
-            "accountability-service",
-            "SELECT remedy_id::text AS fact FROM error_cases WHERE remedy_id IS NOT NULL",
-        ),
-        (
-            "accountability: every client-seen interference record once (INT-3)",
-            "records",
-            seen.interference,
-            "accountability-service",
-            "SELECT id::text AS fact FROM interference_records",
-        ),
-    )
-    for name, facts, expected, service, sql in effects:
+    for name, service, sql, expected in chaos.downstream_effects():
         # Exactly one downstream row per fact the client saw succeed, and none for a fact it did not see.
         per_fact = Counter(r["fact"] for r in await q(service, sql))
         checks.append(Invariant(name, len(expected), sum(per_fact[f] == 1 for f in expected)))
-        checks.append(Invariant(f"{service}: rows for no client-seen {facts}", 0, len(set(per_fact) - set(expected))))
+        checks.append(Invariant(f"{name}: none unseen", 0, len(set(per_fact) - set(expected))))
 
     bootstrap = instance.env["KAFKA_BOOTSTRAP_SERVERS"]
     records = await read_topic(bootstrap, CASES_TOPIC)
@@ -682,9 +824,143 @@ async def invariants(instance: Instance, chaos: Chaos, seen: Seen, workload: Wor
             Invariant("interference register chain valid (INT-7)", True, chain.json().get("valid", chain.text[:80]))
         )
     checks.append(Invariant("audit chains valid (every service)", [], invalid))
-    # stats-service has no counters on main yet: nothing to recount (reported, not hidden).
-    checks.append(Invariant("stats counters = recount (stats-service: none on main yet)", "n/a", "n/a"))
+    checks.extend(await stats_recount(instance, chaos, workload))
     return checks
+
+
+async def recount_from_owners(chaos: Chaos, unit: str, start: date, end: date) -> dict[str, object]:
+    """The statistics of the workload's unit for the period, counted again from the owning
+    services' own tables (not from any event): what stats-service's figures must equal."""
+    q = chaos._query
+    cases = (
+        await q(
+            "case-service",
+            "SELECT count(*) FILTER (WHERE filed_on BETWEEN $2 AND $3) AS filed, "
+            "count(*) FILTER (WHERE decided_on BETWEEN $2 AND $3) AS decided, "
+            "count(*) FILTER (WHERE closed_on BETWEEN $2 AND $3) AS closed, "
+            "coalesce(sum(fine_amount) FILTER (WHERE decided_on BETWEEN $2 AND $3), 0) AS fines "
+            "FROM cases WHERE unit_id = $1::uuid",
+            unit,
+            start,
+            end,
+        )
+    )[0]
+    officers = await q(
+        "case-service",
+        "SELECT id::text AS id, staff_type, certificate_number, certificate_expires_on, restriction "
+        "FROM officers WHERE unit_id = $1::uuid",
+        unit,
+    )
+    ours = {o["id"] for o in officers}
+    on = today()
+    serving = [o for o in officers if stats_rules.is_enforcement_officer(o["staff_type"])]
+    holders = sum(
+        stats_rules.holds_certificate(
+            on,
+            staff_type=o["staff_type"],
+            certificate_no=o["certificate_number"],
+            expires_on=o["certificate_expires_on"],
+            qualification_status="active" if o["restriction"] == "none" else o["restriction"],
+        )
+        for o in serving
+    )
+    trainings = await q(
+        "case-service",
+        "SELECT kind, organizer_unit_id::text AS organizer, hours, attendee_ids::text[] AS attendees "
+        "FROM trainings WHERE start_date BETWEEN $1 AND $2",
+        start,
+        end,
+    )
+    attending = [[a for a in t["attendees"] if a in ours] for t in trainings]
+    obligations = await q(
+        "review-service",
+        "SELECT count(*) AS n FROM obligations WHERE unit_id = $1::uuid AND closed_on BETWEEN $2 AND $3",
+        unit,
+        start,
+        end,
+    )
+    decisions = await q(
+        "tolerance-service",
+        "SELECT outcome, count(*) AS n FROM applications WHERE unit_id = $1::uuid AND status = 'decided' "
+        "AND decided_on BETWEEN $2 AND $3 GROUP BY outcome",
+        unit,
+        start,
+        end,
+    )
+    errors = await q(
+        "accountability-service",
+        "SELECT source, count(*) AS n FROM error_cases WHERE unit_id = $1::uuid AND received_on BETWEEN $2 AND $3 "
+        "GROUP BY source",
+        unit,
+        start,
+        end,
+    )
+    return {
+        "cases filed": cases["filed"],
+        "cases decided": cases["decided"],
+        "cases closed": cases["closed"],
+        "fines total": f"{cases['fines']:.2f}",
+        "officers (持证率 denominator)": len(serving),
+        "certificate holders": holders,
+        "trainings attended": sum(1 for a in attending if a),
+        "officers trained": len({o for a in attending for o in a}),
+        "training hours (人·学时)": f"{sum(t['hours'] * len(a) for t, a in zip(trainings, attending, strict=True)):.2f}",
+        "courses held": sum(1 for t in trainings if t["kind"] == "held" and t["organizer"] == unit),
+        "self-review obligations": obligations[0]["n"],
+        "tolerance decisions by outcome": {r["outcome"]: r["n"] for r in decisions},
+        "error cases by source": {r["source"]: r["n"] for r in errors},
+    }
+
+
+async def figures_of_stats(instance: Instance, unit: str, period: str) -> dict[str, object]:
+    """The same figures as stats-service answers them."""
+    headers = auth("auditor", unit=unit)
+    url = f"{instance.url('stats-service')}/api/v1/stats"
+    query = {"unit_id": unit, "period": period}
+    async with httpx.AsyncClient(timeout=30) as http:
+        answers = {}
+        for kind in ("cases", "training", "reviews", "tolerance", "accountability", "certificates"):
+            answer = await http.get(
+                f"{url}/{kind}", params={"unit_id": unit} if kind == "certificates" else query, headers=headers
+            )
+            if answer.status_code != 200:
+                raise RuntimeError(f"GET /stats/{kind} answered {answer.status_code}: {answer.text[:300]}")
+            answers[kind] = answer.json()
+    cases, training = answers["cases"]["totals"], answers["training"]
+    return {
+        "cases filed": cases["filed"],
+        "cases decided": cases["decided"],
+        "cases closed": cases["closed"],
+        "fines total": f"{Decimal(cases['fines_total']):.2f}",
+        "officers (持证率 denominator)": answers["certificates"]["totals"]["officers"],
+        "certificate holders": answers["certificates"]["totals"]["holders"],
+        "trainings attended": training["trainings_attended"],
+        "officers trained": training["officers_trained"],
+        "training hours (人·学时)": f"{Decimal(training['training_hours']):.2f}",
+        "courses held": training["courses_held"],
+        "self-review obligations": answers["reviews"]["obligations"],
+        "tolerance decisions by outcome": {k: v for k, v in answers["tolerance"]["decisions_by_outcome"].items() if v},
+        "error cases by source": {k: v for k, v in answers["accountability"]["error_cases_by_source"].items() if v},
+    }
+
+
+async def stats_recount(instance: Instance, chaos: Chaos, workload: Workload) -> list[Invariant]:
+    """stats-service's figures equal a recount from the owners' data (waiting up to a minute
+    for the projection to apply the last events)."""
+    on = today()
+    start, end, period = date(on.year, 1, 1), date(on.year, 12, 31), str(on.year)
+    deadline = time.monotonic() + 60
+    while True:
+        expected = await recount_from_owners(chaos, workload.unit, start, end)
+        try:
+            observed = await figures_of_stats(instance, workload.unit, period)
+        except RuntimeError as exc:
+            observed = dict.fromkeys(expected, str(exc))
+            log(str(exc))
+        if expected == observed or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(1)
+    return [Invariant(f"stats = recount: {name}", expected[name], observed[name]) for name in expected]
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -757,15 +1033,17 @@ def report(
     print()
     print(
         f"make chaos ({form} form, seed {args.seed}, {args.workers} workers): {len(seen.filings)} cases filed, "
-        f"{len(seen.closed)} closed, {len(seen.revoked)} revoked, {len(seen.interference)} interference records; {total:.0f} s"
+        f"{len(seen.closed)} closed, {len(seen.revoked)} revoked, {len(seen.interference)} interference records, "
+        f"{len(seen.decided)} tolerance decisions, {len(seen.trainings)} trainings, "
+        f"{len(seen.officers)} officers registered; {total:.0f} s"
     )
     print("client retries: " + (", ".join(f"{k} ×{v}" for k, v in stats.retries.most_common()) or "none"))
     print()
-    print(f"| {'invariant':<68} | {'expected':>10} | {'observed':>10} | ok |")
-    print(f"|{'-' * 70}|{'-' * 12}|{'-' * 12}|----|")
+    print(f"| {'invariant':<80} | {'expected':>10} | {'observed':>10} | ok |")
+    print(f"|{'-' * 82}|{'-' * 12}|{'-' * 12}|----|")
     for check in checks:
         print(
-            f"| {check.name:<68} | {check.expected!s:>10} | {str(check.observed)[:60]:>10} | {'✔' if check.ok else '✘'}  |"
+            f"| {check.name:<80} | {check.expected!s:>10} | {str(check.observed)[:60]:>10} | {'✔' if check.ok else '✘'}  |"
         )
     print()
     print(f"| {'fault':<38} | {'fault s':>7} | {'API OK':>8} | {'outbox':>8} | {'downstream':>10} | targets |")

@@ -179,7 +179,7 @@ async def test_each_copy_of_the_template_is_at_head_and_keeps_its_commits_to_its
         first = await asyncpg.connect(one.replace("+asyncpg", ""))
         second = await asyncpg.connect(two.replace("+asyncpg", ""))
         try:
-            assert await first.fetchval("SELECT version_num FROM alembic_version") == "0002"  # the head
+            assert await first.fetchval("SELECT version_num FROM alembic_version") == "0003"  # the head
             await first.execute(
                 "INSERT INTO notes (id, unit_id, title, version, created_at) VALUES ($1, $2, 'x', 1, now())",
                 uuid.uuid4(),

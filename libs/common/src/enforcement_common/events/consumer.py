@@ -88,9 +88,10 @@ def is_transient(exc: BaseException) -> bool:
     return sqlstate[:2] in {"08", "53", "57"} or sqlstate in {"55P03", "40001", "40P01"}
 
 
-def _inbox_row(envelope: Envelope, record: ConsumerRecord, **values: Any):
-    """INSERT of an event's inbox row at the record's position."""
+def _inbox_row(group_id: str, envelope: Envelope, record: ConsumerRecord, **values: Any):
+    """INSERT of an event's inbox row for a consumer group, at the record's position."""
     return insert(inbox).values(
+        consumer_group=group_id,
         event_id=envelope.id,
         event_type=envelope.type,
         topic=record.topic,
@@ -438,7 +439,7 @@ class ConsumerRunner:
             async with self.sessions() as session, session.begin():
                 for event, handler in items:
                     with event_context(event.envelope.correlationid, str(event.envelope.id)):
-                        applied.append(await self._apply_in(session, event, handler))
+                        applied.append(await self._apply_in(session, self.group_id, event, handler))
         except Exception as exc:
             log.info("batch_applied_one_by_one", group=self.group_id, records=len(records), error=repr(exc))
             return False
@@ -453,19 +454,23 @@ class ConsumerRunner:
     async def _apply(self, event: ReceivedEvent[Any], handler: Handler) -> bool:
         """Inbox row and handler effect in one transaction; False when already handled."""
         async with self.sessions() as session, session.begin():
-            return await self._apply_in(session, event, handler)
+            return await self._apply_in(session, self.group_id, event, handler)
 
     @staticmethod
-    async def _apply_in(session: AsyncSession, event: ReceivedEvent[Any], handler: Handler) -> bool:
+    async def _apply_in(session: AsyncSession, group_id: str, event: ReceivedEvent[Any], handler: Handler) -> bool:
         """Inbox row and handler effect in the session's transaction; False when already handled.
+
+        Handled *by this consumer group*: two groups of one service that read the same topic
+        (stats-service's projection and the platform's unit tree both read unit.*) each apply
+        the event once — one group's row never makes the other skip it.
 
         An event dead-lettered earlier counts as handled when the same record comes again
         (a redelivery), but not when it comes from another position: that is a replay from
         the dead-letter topic (``enforcement-dlq replay``), after the cause was fixed."""
-        row = _inbox_row(event.envelope, event.record)
+        row = _inbox_row(group_id, event.envelope, event.record)
         inserted = await session.execute(
             row.on_conflict_do_update(
-                index_elements=[inbox.c.event_id],
+                index_elements=[inbox.c.consumer_group, inbox.c.event_id],
                 set_={
                     "outcome": "processed",
                     "topic": row.excluded.topic,
@@ -521,11 +526,11 @@ class ConsumerRunner:
         if envelope is not None:  # a redelivery is then skipped instead of dead-lettered twice
             async with self.sessions() as session, session.begin():
                 await session.execute(
-                    _inbox_row(envelope, record, outcome="dead_lettered")
+                    _inbox_row(self.group_id, envelope, record, outcome="dead_lettered")
                     # A replayed record that fails again: remember its position, so that a
                     # redelivery of it is skipped too (and a later replay is not).
                     .on_conflict_do_update(
-                        index_elements=[inbox.c.event_id],
+                        index_elements=[inbox.c.consumer_group, inbox.c.event_id],
                         set_={"topic": record.topic, "partition": record.partition, "offset": record.offset},
                         where=inbox.c.outcome == "dead_lettered",
                     )

@@ -39,6 +39,9 @@ outbox = Table(
 inbox = Table(
     "inbox",
     metadata,
+    # Per consumer group: two groups of one service reading the same topic each apply an
+    # event once (version 2, create_inbox_per_consumer_group; rows of version 1 have '').
+    Column("consumer_group", Text, primary_key=True, server_default=text("''")),
     Column("event_id", UUID(as_uuid=True), primary_key=True),
     Column("event_type", Text, nullable=False),
     Column("topic", Text, nullable=False),
@@ -105,6 +108,35 @@ def create_event_tables() -> None:
     op.create_index("inbox_processed_at_idx", "inbox", ["processed_at"])
     op.execute(_NOTIFY_FUNCTION)
     op.execute(_NOTIFY_TRIGGER)
+
+
+def inbox_per_consumer_group() -> None:
+    """Alembic upgrade step: the inbox keyed by (consumer group, event id), version 2.
+
+    Version 1 keyed it by event id alone, so of two consumer groups of one service reading
+    the same topic only the first to apply an event did: the other skipped it as handled
+    (stats-service's projection and its unit tree both read unit.*; a county's unit.created
+    reached one of them). Rows written before keep the group '': an event redelivered to a
+    group after the upgrade is applied again, which every handler tolerates (idempotent on state).
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.add_column("inbox", sa.Column("consumer_group", sa.Text, nullable=False, server_default=sa.text("''")))
+    op.drop_constraint("inbox_pkey", "inbox", type_="primary")
+    op.create_primary_key("inbox_pkey", "inbox", ["consumer_group", "event_id"])
+
+
+def inbox_per_event_id() -> None:
+    """Alembic downgrade step of :func:`inbox_per_consumer_group` (one row per event id kept)."""
+    from alembic import op
+
+    op.execute(
+        "DELETE FROM inbox a USING inbox b WHERE a.event_id = b.event_id AND a.consumer_group > b.consumer_group"
+    )
+    op.drop_constraint("inbox_pkey", "inbox", type_="primary")
+    op.drop_column("inbox", "consumer_group")
+    op.create_primary_key("inbox_pkey", "inbox", ["event_id"])
 
 
 def drop_event_tables() -> None:
