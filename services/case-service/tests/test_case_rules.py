@@ -363,6 +363,46 @@ async def test_stat_7_the_decision_records_penalty_kinds_and_case_decided_carrie
     assert [e["data"]["penalty_kinds"] for e in events] == [["confiscation", "fine", "warning"], ["confiscation"], []]
 
 
+async def test_stat_7_a_penalty_case_decided_without_a_penalty_names_no_kind_and_opens_no_service_deadline(
+    world, app
+) -> None:
+    """行政处罚法 第五十七条: 不予行政处罚, or the facts not established — a decision with no kind and
+    no amount; no 行政处罚决定书 to serve, so no service deadline (第六十一条, CASE-9)."""
+    outcomes = {}
+    for outcome, decision_type in (("not_imposed", "不予行政处罚"), ("not_established", "违法事实不能成立")):
+        case = (await world.file()).json()
+        await world.act(case["id"], "investigation")
+        body = {"decision_type": decision_type, "decided_on": _day(), "legal_basis": "《行政处罚法》第五十七条"}
+        for wrong, why in (
+            ({"penalty_kinds": ["warning"]}, "a kind"),
+            ({"fine_amount": "100"}, "a fine"),
+            ({"confiscation_amount": "5"}, "a confiscation"),
+        ):
+            refused = await world.act(case["id"], "decision", {**body, "penalty_outcome": outcome, **wrong})
+            assert refused.status_code == 422 and refused.json()["code"] == "case.invalid_penalty_kinds", why
+        decided = await world.act(case["id"], "decision", {**body, "penalty_outcome": outcome})
+        assert decided.status_code == 200, decided.text
+        read = decided.json()
+        assert (read["penalty_outcome"], read["penalty_kinds"], read["fine_amount"]) == (outcome, [], None)
+        assert [d["kind"] for d in read["deadlines"]] == ["decision"], "no service deadline"
+        outcomes[case["id"]] = outcome
+    imposed = (await world.file()).json()
+    await world.act(imposed["id"], "investigation")
+    read = (await world.act(imposed["id"], "decision", _decision())).json()
+    assert read["penalty_outcome"] == "imposed" and "service" in [d["kind"] for d in read["deadlines"]]
+    outcomes[imposed["id"]] = "imposed"
+    licence = (await world.file(category="license", handlers=("甲",))).json()
+    await world.act(licence["id"], "investigation")
+    permit = {"decision_type": "准予许可", "decided_on": _day(), "legal_basis": "《行政许可法》"}
+    refused = await world.act(licence["id"], "decision", {**permit, "penalty_outcome": "not_imposed"})
+    assert refused.status_code == 422 and refused.json()["code"] == "case.invalid_penalty_kinds"
+    assert (await world.act(licence["id"], "decision", permit)).json()["penalty_outcome"] is None
+    events = {e["data"]["case_id"]: e["data"] for e in await _outbox(app, "case.decided")}
+    assert {case: events[case]["penalty_outcome"] for case in outcomes} == outcomes
+    assert events[licence["id"]]["penalty_outcome"] is None
+    assert all(events[case]["penalty_kinds"] == [] for case, o in outcomes.items() if o != "imposed")
+
+
 async def test_stat_7_counts_for_reconciliation_by_fact_date_and_group(world, client, as_headers) -> None:
     """Filed by filed_on, decided (hearings, amounts, heaviest penalty kind) by decided_on,
     closed by closed_on; the unit with its sub-units; the caller's scope."""

@@ -172,6 +172,8 @@ class Case(Versioned, Timestamps, Base):
     end_reason: Mapped[str | None] = mapped_column(Text)  # transfer or withdrawal reason
     #: 行政处罚的种类 of the decision (行政处罚法 第九条, STAT-7).
     penalty_kinds: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    #: imposed | not_imposed | not_established (行政处罚法 第五十七条); null outside penalty cases.
+    penalty_outcome: Mapped[str | None] = mapped_column(Text)
 
 
 class CaseDeadline(Base):

@@ -86,3 +86,30 @@ def test_stat_7_penalty_kinds_match_the_decision() -> None:
     assert problem("penalty", ["fine"], Decimal("1"), Decimal("1")) is not None
     assert problem("license", [], None, None) is None
     assert problem("license", ["warning"], None, None) is not None
+
+
+def test_stat_7_a_penalty_not_imposed_or_not_established_names_no_kind_and_no_amount() -> None:
+    """行政处罚法 第五十七条: a penalty case may be decided without a penalty."""
+    problem = rules.penalty_kinds_problem
+    for outcome in ("not_imposed", "not_established"):
+        assert problem("penalty", [], None, None, outcome) is None
+        assert problem("penalty", [], Decimal("0"), None, outcome) is None
+        assert problem("penalty", ["warning"], None, None, outcome) is not None
+        assert problem("penalty", [], Decimal("100"), None, outcome) is not None
+        assert problem("penalty", [], None, Decimal("5"), outcome) is not None
+    assert problem("penalty", ["fine"], Decimal("100"), None, "imposed") is None
+    assert problem("penalty", [], None, None, "imposed") is not None
+    assert problem("license", [], None, None, "imposed") is not None, "only a penalty case has an outcome"
+    assert rules.penalty_outcome("penalty", None) == "imposed"
+    assert rules.penalty_outcome("penalty", "not_imposed") == "not_imposed"
+    assert rules.penalty_outcome("license", None) is None
+
+
+def test_case_9_only_an_imposed_penalty_opens_the_service_deadline() -> None:
+    """行政处罚法 第六十一条 serves the 行政处罚决定书; a decision not to impose one opens no service deadline."""
+    period = rules.DEFAULT_DEADLINES["penalty"]
+    assert rules.decision_needs_service("penalty", "imposed", period)
+    assert not rules.decision_needs_service("penalty", "not_imposed", period)
+    assert not rules.decision_needs_service("penalty", "not_established", period)
+    assert rules.decision_needs_service("license", None, rules.DEFAULT_DEADLINES["license"])
+    assert not rules.decision_needs_service("inspection", None, rules.DEFAULT_DEADLINES["inspection"])

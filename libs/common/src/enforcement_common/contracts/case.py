@@ -36,6 +36,11 @@ PenaltyKind = Literal[
     "detention",
     "other",
 ]
+#: 行政处罚法 第五十七条: after the investigation a penalty case is decided one of three ways —
+#: a penalty imposed (给予行政处罚), none because the violation is minor and corrected or the law
+#: says so (不予行政处罚, 第三十三条), or none because the facts are not established (违法事实不能成立).
+#: (The fourth way, 移送司法机关, is a transfer: CASE-6.)
+PenaltyOutcome = Literal["imposed", "not_imposed", "not_established"]
 CaseStatus = Literal[
     "filed",
     "investigating",
@@ -175,6 +180,8 @@ class CaseDecided(_CaseData):
     decision_type: str
     # 行政处罚法 第九条 kinds imposed (penalty cases; empty for other categories) — STAT-7.
     penalty_kinds: list[PenaltyKind] = Field(default_factory=list)
+    #: A penalty case's outcome (第五十七条); null for other categories. Kinds are named only when imposed.
+    penalty_outcome: PenaltyOutcome | None = None
     fine_amount: Money | None
     confiscation_amount: Money | None
     hearing_held: bool

@@ -334,18 +334,30 @@ def heaviest_penalty_kind(kinds: Iterable[str]) -> PenaltyKind | None:
 
 
 def penalty_kinds_problem(
-    category: str, kinds: Sequence[str], fine_amount: Decimal | None, confiscation_amount: Decimal | None
+    category: str,
+    kinds: Sequence[str],
+    fine_amount: Decimal | None,
+    confiscation_amount: Decimal | None,
+    outcome: str | None = None,
 ) -> str | None:
-    """What is wrong with a decision's ``penalty_kinds`` (STAT-7), or None.
+    """What is wrong with a decision's ``penalty_outcome`` and ``penalty_kinds`` (STAT-7), or None.
 
-    - A 行政处罚 (``penalty``) decision names at least one kind; other categories name none
-      (their decisions are not 行政处罚).
+    - Only a 行政处罚 (``penalty``) decision has an outcome (行政处罚法 第五十七条; ``imposed``
+      when not given) or kinds; other categories name neither (their decisions are not 行政处罚).
+    - An imposed penalty names at least one kind; one not imposed (不予行政处罚) or whose facts
+      are not established names none and no amount.
     - ``fine`` is named exactly when ``fine_amount`` > 0 (罚款 is an amount).
     - A ``confiscation_amount`` > 0 needs ``confiscation``; ``confiscation`` without an amount is
       allowed (没收非法财物 may be goods not valued in the decision).
     """
     if category != "penalty":
+        if outcome is not None:
+            return f"a {category} decision is not a 行政处罚: penalty_outcome must be null"
         return f"a {category} decision is not a 行政处罚: penalty_kinds must be empty" if kinds else None
+    if outcome not in (None, "imposed"):
+        if kinds or fine_amount or confiscation_amount:
+            return f"a decision {outcome} imposes nothing: penalty_kinds empty, no fine or confiscation amount"
+        return None
     if not kinds:
         return "a penalty decision names its kinds (行政处罚法 第九条)"
     fined = fine_amount is not None and fine_amount > 0
@@ -356,3 +368,14 @@ def penalty_kinds_problem(
     if confiscation_amount is not None and confiscation_amount > 0 and "confiscation" not in kinds:
         return "confiscation_amount is given: penalty_kinds must include confiscation"
     return None
+
+
+def penalty_outcome(category: str, outcome: str | None) -> str | None:
+    """The outcome a decision records: a penalty case's, ``imposed`` unless it says otherwise."""
+    return (outcome or "imposed") if category == "penalty" else None
+
+
+def decision_needs_service(category: str, outcome: str | None, period: DeadlinePolicy) -> bool:
+    """CASE-9: a service deadline opens where a statute sets a service period — for a penalty
+    case, the 行政处罚决定书 of a penalty imposed (行政处罚法 第六十一条), not a decision not to impose one."""
+    return has_service_deadline(period) and penalty_outcome(category, outcome) in (None, "imposed")

@@ -10,7 +10,7 @@ from case_service.cases.rules import Action, DeadlineKind, DeadlineStatus
 from enforcement_common.contracts import BoundedDate
 from enforcement_common.contracts import Money as MoneyTotal
 from enforcement_common.contracts import MoneyAmount as Money
-from enforcement_common.contracts.case import CaseCategory, CaseStatus, PenaltyKind
+from enforcement_common.contracts.case import CaseCategory, CaseStatus, PenaltyKind, PenaltyOutcome
 
 
 class Party(BaseModel):
@@ -114,6 +114,9 @@ class CaseRead(BaseModel):
     decided_on: date | None
     decision_type: str | None
     penalty_kinds: list[PenaltyKind] = Field(description="行政处罚的种类 of the decision, heaviest first (STAT-7)")
+    penalty_outcome: PenaltyOutcome | None = Field(
+        default=None, description="A penalty case's decision (行政处罚法 第五十七条); null for other categories"
+    )
     fine_amount: Money | None
     confiscation_amount: Money | None
     legal_basis: str | None
@@ -152,12 +155,21 @@ class Hearing(Note):
 
 
 class Decision(Note):
-    """审查决定. ``penalty_kinds`` (行政处罚法 第九条, STAT-7): a ``penalty`` decision names at least
-    one; other categories none. ``fine`` is named exactly when ``fine_amount`` > 0; a
-    ``confiscation_amount`` > 0 needs ``confiscation`` (``confiscation`` alone is allowed: 没收非法财物
-    not valued in the decision). Otherwise 422 ``case.invalid_penalty_kinds``."""
+    """审查决定. ``penalty_outcome`` (行政处罚法 第五十七条): a ``penalty`` case's decision imposes a
+    penalty (``imposed``, the default), or decides not to (``not_imposed``, 不予行政处罚) or that the
+    facts are not established (``not_established``); other categories give none.
+    ``penalty_kinds`` (行政处罚法 第九条, STAT-7): an imposed penalty names at least one; anything
+    else none. ``fine`` is named exactly when ``fine_amount`` > 0; a ``confiscation_amount`` > 0
+    needs ``confiscation`` (``confiscation`` alone is allowed: 没收非法财物 not valued in the
+    decision). Otherwise 422 ``case.invalid_penalty_kinds``."""
 
     decision_type: str = Field(min_length=1, max_length=100, description="e.g. 罚款, 没收违法所得, 准予许可, 不予处罚")
+    penalty_outcome: PenaltyOutcome | None = Field(
+        default=None,
+        description="penalty cases: imposed (default) | not_imposed (不予行政处罚) | not_established "
+        "(违法事实不能成立); null for other categories. Only an imposed penalty opens the service "
+        "deadline (行政处罚法 第六十一条)",
+    )
     penalty_kinds: list[PenaltyKind] = Field(
         default_factory=list,
         max_length=13,

@@ -763,7 +763,9 @@ async def decide(
             basis=["CASE-4"],
         )
     _not_before(body.decided_on, case.filed_on, "decided_on", "filing")
-    problem = rules.penalty_kinds_problem(case.category, body.penalty_kinds, body.fine_amount, body.confiscation_amount)
+    problem = rules.penalty_kinds_problem(
+        case.category, body.penalty_kinds, body.fine_amount, body.confiscation_amount, body.penalty_outcome
+    )
     if problem:
         raise errors.INVALID_PENALTY_KINDS(
             f"{problem}.",
@@ -772,11 +774,12 @@ async def decide(
         )
     case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
     case.penalty_kinds = rules.canonical_penalty_kinds(body.penalty_kinds)
+    case.penalty_outcome = rules.penalty_outcome(case.category, body.penalty_outcome)
     case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
     breaches = await _meet(session, case, "decision", body.decided_on)
     policy = await resolve(session, CASE_POLICIES, case.unit_id, body.decided_on)  # in force on the decision
     period = policy.values.deadline(case.category)
-    if rules.has_service_deadline(period):  # CASE-9: only where a statute sets a service period
+    if rules.decision_needs_service(case.category, case.penalty_outcome, period):  # CASE-9
         session.add(
             CaseDeadline(
                 id=uuid.uuid4(),
@@ -796,6 +799,7 @@ async def decide(
         decided_on=body.decided_on,
         decision_type=body.decision_type,
         penalty_kinds=case.penalty_kinds,
+        penalty_outcome=case.penalty_outcome,
         fine_amount=body.fine_amount,
         confiscation_amount=body.confiscation_amount,
         hearing_held=case.hearing_held_on is not None,
