@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 
 from enforcement_common.auth.scope import register_unit_tree
 from enforcement_common.contracts.accountability import ErrorCaseDecided, ErrorCaseOpened, Respondent, SanctionImposed
-from enforcement_common.contracts.case import CaseStageChanged, OfficerQualificationChanged
+from enforcement_common.contracts.case import UNITS, CaseStageChanged, OfficerQualificationChanged
 from enforcement_common.contracts.review import ReviewCompleted, ReviewObligationCreated, ReviewObligationExcluded
 from enforcement_common.contracts.tolerance import ToleranceDecided
 from enforcement_common.events import ConsumerRunner, build_envelope, encode_envelope
@@ -220,28 +220,48 @@ async def end_offsets() -> dict[TopicPartition, int]:
         await consumer.stop()
 
 
-async def consume_live_until_caught_up(app, group: str) -> tuple[ConsumerRunner, asyncio.Task]:
-    runner = ConsumerRunner(
-        service="stats-service",
-        group_id=group,
-        bootstrap_servers=kafka_bootstrap(),
-        sessions=app.state.sessions,
-        topics=all_topics.TOPICS,
-        max_poll_records=500,
-    )
-    register_unit_tree(runner)
-    all_topics.register(runner, app.state.settings)
-    task = asyncio.create_task(runner.run())
-    await wait_caught_up(runner)
-    return runner, task
+class LiveConsumers:
+    """stats-service's consumers as the app runs them: the projection and, in a consumer group
+    of its own, the platform's unit tree (both read unit.*)."""
+
+    def __init__(self, app, group: str) -> None:
+        def runner(group_id: str, topics: list[str]) -> ConsumerRunner:
+            return ConsumerRunner(
+                service="stats-service",
+                group_id=group_id,
+                bootstrap_servers=kafka_bootstrap(),
+                sessions=app.state.sessions,
+                topics=topics,
+                max_poll_records=500,
+            )
+
+        platform = runner(f"{group}.platform", [UNITS])
+        register_unit_tree(platform)
+        projection = runner(group, all_topics.TOPICS)
+        all_topics.register(projection, app.state.settings)
+        self.runners = [platform, projection]
+        self.tasks = [asyncio.create_task(r.run()) for r in self.runners]
+
+    async def caught_up(self, timeout: float = 240) -> None:
+        ends = await end_offsets()
+        deadline = asyncio.get_running_loop().time() + timeout
+        for runner in self.runners:
+            while any(
+                runner._processed.get(tp, 0) < end for tp, end in ends.items() if end and tp.topic in runner.topics
+            ):
+                assert asyncio.get_running_loop().time() < deadline, "the live consumers did not catch up"
+                await asyncio.sleep(0.2)
+
+    async def stop(self) -> None:
+        for runner in self.runners:
+            runner.stop()
+        await asyncio.gather(*self.tasks)
 
 
-async def wait_caught_up(runner: ConsumerRunner, timeout: float = 240) -> None:
-    ends = await end_offsets()
-    deadline = asyncio.get_running_loop().time() + timeout
-    while any(runner._processed.get(tp, 0) < end for tp, end in ends.items() if end):
-        assert asyncio.get_running_loop().time() < deadline, "the live consumer did not catch up"
-        await asyncio.sleep(0.2)
+async def consume_live_until_caught_up(app, group: str) -> LiveConsumers:
+    live = LiveConsumers(app, group)
+    await live.caught_up()
+    return live
 
 
 async def all_figures(app, units: list[uuid.UUID]) -> str:
@@ -272,7 +292,7 @@ async def test_stat_replay_equals_live_and_a_crashed_rebuild_resumes_and_still_m
     rng = random.Random(seed)
     first, units = workload(world, rng)
     await publish(first, rng)
-    runner, task = await consume_live_until_caught_up(app, f"stats-test-{uuid.uuid4()}")
+    live = await consume_live_until_caught_up(app, f"stats-test-{uuid.uuid4()}")
     try:
         started = await client.post("/api/v1/admin/rebuild", headers=headers("admin"))
         assert started.status_code == 202, started.text
@@ -290,10 +310,9 @@ async def test_stat_replay_equals_live_and_a_crashed_rebuild_resumes_and_still_m
         # … while the live projection keeps serving new events
         second, _ = workload(world, rng, n_cases=15)
         await publish(second, rng)
-        await wait_caught_up(runner)
+        await live.caught_up()
     finally:
-        runner.stop()
-        await task
+        await live.stop()
     live = await all_figures(app, units)
     status = await rebuild.run(app.state.engine, app.state.sessions, kafka_bootstrap(), rebuild_id, batch_size=500)
     assert status == "switched"
@@ -329,9 +348,8 @@ async def test_a_rebuild_with_the_projection_drifted_reports_the_difference_and_
     finally:
         await producer.stop()
     await publish(events, rng, duplicate_share=0)
-    runner, task = await consume_live_until_caught_up(app, f"stats-test-{uuid.uuid4()}")
-    runner.stop()
-    await task
+    live = await consume_live_until_caught_up(app, f"stats-test-{uuid.uuid4()}")
+    await live.stop()
     async with app.state.sessions() as session, session.begin():
         await session.execute(text("UPDATE stat_counters SET value = value + 1 WHERE measure = 'filed'"))
     started = (await client.post("/api/v1/admin/rebuild", headers=headers("admin"))).json()

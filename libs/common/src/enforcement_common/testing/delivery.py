@@ -52,14 +52,28 @@ class _Deliveries:
     (the same object is the same event, same id) and the Kafka position of each event."""
 
     def __init__(self, app: FastAPI) -> None:
-        settings = app.state.settings
-        self.runner = ConsumerRunner(
-            service=settings.service_name, bootstrap_servers="unused:0", sessions=app.state.sessions, topics=[]
-        )
-        register_unit_tree(self.runner)
+        service = app.state.settings.service_name
+
+        def runner(group: str) -> ConsumerRunner:
+            return ConsumerRunner(
+                service=service,
+                group_id=group,
+                bootstrap_servers="unused:0",
+                sessions=app.state.sessions,
+                topics=[],
+            )
+
+        # As the app runs them: the platform's read models in a consumer group of their own,
+        # the service's handlers in another — an event both handle is applied by each, each
+        # with its own inbox row (one group's row never makes the other skip it).
+        platform = runner(f"{service}.platform")
+        register_unit_tree(platform)
+        self.runners = [platform]
         register = getattr(app.state, "testkit_consumers", None)
         if register is not None:
-            register(self.runner, app)
+            consumers = runner(service)
+            register(consumers, app)
+            self.runners.append(consumers)
         self.envelopes: dict[int, tuple[EventData, Envelope]] = {}
         self.positions: dict[uuid.UUID, tuple[str, int, int]] = {}
         self.offsets = itertools.count(1)
@@ -95,16 +109,21 @@ class _Deliveries:
             headers=tuple(kafka_headers(envelope)),
         )
 
-    def received(self, record: ConsumerRecord) -> tuple[ReceivedEvent[Any], Handler]:
+    def received(self, record: ConsumerRecord) -> list[tuple[ConsumerRunner, ReceivedEvent[Any], Handler]]:
+        """The event as each runner with a handler for its type receives it."""
         envelope = decode_envelope(record.value)  # what the wire carries, not the test's object
-        if envelope.type not in self.runner.handlers:
+        matches = [runner for runner in self.runners if envelope.type in runner.handlers]
+        if not matches:
+            registered = sorted({t for runner in self.runners for t in runner.handlers})
             raise LookupError(
-                f"no handler for {envelope.type} is registered "
-                f"(registered: {', '.join(sorted(self.runner.handlers)) or 'none'})"
+                f"no handler for {envelope.type} is registered (registered: {', '.join(registered) or 'none'})"
             )
-        model, handler = self.runner.handlers[envelope.type]
-        data = model.model_validate(known_fields(model, envelope.data))
-        return ReceivedEvent(envelope=envelope, data=data, record=record), handler
+        received = []
+        for runner in matches:
+            model, handler = runner.handlers[envelope.type]
+            data = model.model_validate(known_fields(model, envelope.data))
+            received.append((runner, ReceivedEvent(envelope=envelope, data=data, record=record), handler))
+        return received
 
 
 def _deliveries(app: FastAPI) -> _Deliveries:
@@ -127,8 +146,10 @@ def _topic_of(envelope: Envelope, event: EventData | Envelope) -> str:
 async def deliver(
     app: FastAPI, event: EventData | Envelope, *, times: int = 1, replay: bool = False, source: str | None = None
 ) -> list[bool]:
-    """Deliver ``event`` to ``app``'s handler ``times`` times through the real inbox path;
-    one bool per delivery: True when the handler ran, False when the inbox skipped it.
+    """Deliver ``event`` to ``app``'s handlers ``times`` times through the real inbox path, in
+    each consumer group that handles its type (the platform's read models and the service's
+    consumers, as the app runs them); one bool per delivery: True when a handler ran, False
+    when every group's inbox skipped it.
 
     The same event *object* is the same event (one envelope, one id) in every call on this
     app; its first delivery is at its original Kafka position. ``replay=False``: every later
@@ -140,23 +161,28 @@ async def deliver(
     topic = _topic_of(envelope, event)
     results = []
     for _ in range(times):
-        received, handler = state.received(state.record(envelope, topic=topic, new_position=replay))
-        results.append(await state.runner._apply(received, handler))
+        applied = [
+            await runner._apply(received, handler)
+            for runner, received, handler in state.received(state.record(envelope, topic=topic, new_position=replay))
+        ]
+        results.append(any(applied))
     return results
 
 
 async def apply_without_inbox(
     app: FastAPI, event: EventData | Envelope, *, handler: Handler | None = None, source: str | None = None
 ) -> None:
-    """Run the handler of ``event`` (or ``handler``) once more, in a transaction of its own,
-    *without* the inbox — as if the inbox had lost its row. The event keeps its id (the same
-    envelope as :func:`deliver` used) at a new position. A handler idempotent on state
+    """Run the handlers of ``event`` (or ``handler``) once more, each in a transaction of its
+    own, *without* the inbox — as if the inbox had lost its rows. The event keeps its id (the
+    same envelope as :func:`deliver` used) at a new position. A handler idempotent on state
     changes nothing; one that is not shows up in a before/after :func:`snapshot`."""
     state = _deliveries(app)
     envelope = state.envelope(event, source)
-    received, registered = state.received(state.record(envelope, topic=_topic_of(envelope, event), new_position=True))
-    async with app.state.sessions() as session, session.begin():
-        await (handler or registered)(session, received)
+    matches = state.received(state.record(envelope, topic=_topic_of(envelope, event), new_position=True))
+    runs = [(matches[0][1], handler)] if handler is not None else [(received, h) for _, received, h in matches]
+    for received, run in runs:
+        async with app.state.sessions() as session, session.begin():
+            await run(session, received)
 
 
 async def snapshot(app: FastAPI, *tables: str) -> dict[str, list[tuple]]:

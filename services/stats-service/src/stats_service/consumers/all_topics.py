@@ -29,16 +29,5 @@ async def on_event(session: AsyncSession, event: ReceivedEvent[Any]) -> None:
 def register(runner: ConsumerRunner, settings: Settings) -> None:
     register_directory(runner, also={model: on_event for model in DIRECTORY_EVENTS})
     for model in FOLDS:
-        if model in DIRECTORY_EVENTS:
-            continue
-        already = runner.handlers.get(model.type)
-        if already is None:
+        if model not in DIRECTORY_EVENTS:
             runner.on(model)(on_event)
-        else:  # one runner with the platform's unit tree (the test kit's): run both, the tree's first
-            first = already[1]
-
-            async def both(session: AsyncSession, event: ReceivedEvent[Any], first=first) -> None:
-                await first(session, event)
-                await on_event(session, event)
-
-            runner.handlers[model.type] = (model, both)
