@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+from sqlalchemy import text
 
 from enforcement_common.contracts.accountability import ErrorCaseDecided, ErrorCaseOpened, Respondent
 from enforcement_common.contracts.case import OfficerQualificationChanged, OfficerUpdated
@@ -403,3 +404,23 @@ async def test_tol_15_rev_12_a_sanction_withdrawn_and_a_review_voided_are_no_lon
     assert after["sanctions_by_kind"]["written_self_criticism"] == 1
     reviews = (await client.get("/api/v1/stats/reviews", params=params, headers=reader)).json()
     assert reviews["reviews_by_grade"]["unqualified"] == 0 and reviews["self_reviewed"] == 0
+
+
+async def test_stat_8_a_unit_event_reaches_the_projection_and_the_unit_scope_each_once(app, client, deliver, world):
+    """unit.created is read by two consumer groups of this service — the projection (duties,
+    roll-up) and the platform's unit tree (scope): each applies it, whichever comes first, and
+    a redelivery to either changes nothing. (With one inbox row per event id, the second group
+    skipped it: a county then answered 404 here, or counted without its duties.)"""
+    county = world.unit("某县司法局")
+    assert await deliver(county, times=2) == [True, False]
+    async with app.state.sessions() as session:
+        tree = await session.scalar(text("SELECT count(*) FROM unit_tree WHERE unit_id = :u"), {"u": county.unit_id})
+        projected = await session.scalar(
+            text("SELECT count(*) FROM stat_units WHERE unit_id = :u"), {"u": county.unit_id}
+        )
+        groups = await session.scalar(text("SELECT count(*) FROM inbox WHERE event_type = 'unit.created'"))
+    assert (tree, projected, groups) == (1, 1, 2), "one inbox row per consumer group"
+    answer = await client.get(
+        "/api/v1/stats/cases", params={"unit_id": str(county.unit_id), "period": str(Y)}, headers=auth("admin")
+    )
+    assert answer.status_code == 200 and answer.json()["totals"]["filed"] == 0
