@@ -92,9 +92,11 @@ VENV_BIN="$REPO_ROOT/.venv/bin"
 log() { printf '[%s %s] %s\n' "$(date +%H:%M:%S)" "$INSTANCE" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# True when the caller named an existing PostgreSQL / Kafka: then nothing is started.
+# True when the caller named an existing PostgreSQL / Kafka: then nothing is started. The
+# instance's own broker named back (a shell that ran `eval "$(infra.sh env)"`) is still ours:
+# `infra.sh down` from that shell stops it.
 external_pg() { [ -n "${DATABASE_URL:-}" ]; }
-external_kafka() { [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; }
+external_kafka() { [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ] && [ "$KAFKA_BOOTSTRAP_SERVERS" != "127.0.0.1:$KAFKA_PORT" ]; }
 
 # libpq URL of the server (no database), for psql; asyncpg URL per database for services.
 pg_server_url() {
