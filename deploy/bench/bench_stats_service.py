@@ -31,7 +31,6 @@ from decimal import Decimal
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from enforcement_common.auth.scope import register_unit_tree
 from enforcement_common.contracts.case import CaseClosed, CaseDecided, CaseFiled, UnitCreated
 from enforcement_common.db import create_engine, session_factory
 from enforcement_common.events import ConsumerRunner, build_envelope, encode_envelope
@@ -313,8 +312,7 @@ async def replay_benchmark(url: str, bootstrap: str, replay_cases: int) -> dict:
         topics=all_topics.TOPICS,
         max_poll_records=1000,
     )
-    register_unit_tree(runner)
-    all_topics.register(runner, settings)
+    all_topics.register(runner, settings)  # the projection's group (the unit tree, scope only, is another's)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"bench-ends-{uuid.uuid4()}")
     await consumer.start()
     consumer.assign(topic_partitions())

@@ -828,9 +828,14 @@ async def invariants(instance: Instance, chaos: Chaos, seen: Seen, workload: Wor
     return checks
 
 
-async def recount_from_owners(chaos: Chaos, unit: str, start: date, end: date) -> dict[str, object]:
+async def recount_from_owners(chaos: Chaos, unit: str, start: date, end: date, on: date) -> dict[str, object]:
     """The statistics of the workload's unit for the period, counted again from the owning
-    services' own tables (not from any event): what stats-service's figures must equal."""
+    services' own tables (not from any event): what stats-service's figures must equal.
+
+    The workload's county has no sub-units, so its own rows are its subtree's; the instance is
+    fresh, so every officer is the workload's. Who holds a certificate is decided by
+    stats-service's own pure rule (``holds_certificate``): what is compared is the data the
+    projection built from the events, not the rule."""
     q = chaos._query
     cases = (
         await q(
@@ -852,7 +857,6 @@ async def recount_from_owners(chaos: Chaos, unit: str, start: date, end: date) -
         unit,
     )
     ours = {o["id"] for o in officers}
-    on = today()
     serving = [o for o in officers if stats_rules.is_enforcement_officer(o["staff_type"])]
     holders = sum(
         stats_rules.holds_certificate(
@@ -912,7 +916,7 @@ async def recount_from_owners(chaos: Chaos, unit: str, start: date, end: date) -
     }
 
 
-async def figures_of_stats(instance: Instance, unit: str, period: str) -> dict[str, object]:
+async def figures_of_stats(instance: Instance, unit: str, period: str, on: date) -> dict[str, object]:
     """The same figures as stats-service answers them."""
     headers = auth("auditor", unit=unit)
     url = f"{instance.url('stats-service')}/api/v1/stats"
@@ -920,9 +924,9 @@ async def figures_of_stats(instance: Instance, unit: str, period: str) -> dict[s
     async with httpx.AsyncClient(timeout=30) as http:
         answers = {}
         for kind in ("cases", "training", "reviews", "tolerance", "accountability", "certificates"):
-            answer = await http.get(
-                f"{url}/{kind}", params={"unit_id": unit} if kind == "certificates" else query, headers=headers
-            )
+            # Certificates on one named day, the recount's (today() read twice may straddle midnight).
+            params = {"unit_id": unit, "on": on.isoformat()} if kind == "certificates" else query
+            answer = await http.get(f"{url}/{kind}", params=params, headers=headers)
             if answer.status_code != 200:
                 raise RuntimeError(f"GET /stats/{kind} answered {answer.status_code}: {answer.text[:300]}")
             answers[kind] = answer.json()
@@ -951,9 +955,9 @@ async def stats_recount(instance: Instance, chaos: Chaos, workload: Workload) ->
     start, end, period = date(on.year, 1, 1), date(on.year, 12, 31), str(on.year)
     deadline = time.monotonic() + 60
     while True:
-        expected = await recount_from_owners(chaos, workload.unit, start, end)
+        expected = await recount_from_owners(chaos, workload.unit, start, end, on)
         try:
-            observed = await figures_of_stats(instance, workload.unit, period)
+            observed = await figures_of_stats(instance, workload.unit, period, on)
         except RuntimeError as exc:
             observed = dict.fromkeys(expected, str(exc))
             log(str(exc))

@@ -49,7 +49,8 @@ if external_kafka; then
   args+=(-m "not broker_control")
 fi
 cd "$REPO_ROOT"
-# The servers' addresses go to pytest only: this script's own teardown must still
-# see whether it started them (an exported KAFKA_BOOTSTRAP_SERVERS means "external").
+# The servers' addresses go to pytest only: this script's own teardown must still see
+# whether it started them (an exported DATABASE_URL, or a KAFKA_BOOTSTRAP_SERVERS other
+# than the instance's own broker, means "external").
 # shellcheck disable=SC2086  # PYTEST_ARGS is split on purpose
 run_step --env "$("$HERE/infra.sh" env)" "$VENV_BIN/python" -m pytest "${args[@]}" ${PYTEST_ARGS:-} "$@"

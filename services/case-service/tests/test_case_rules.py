@@ -363,11 +363,9 @@ async def test_stat_7_the_decision_records_penalty_kinds_and_case_decided_carrie
     assert [e["data"]["penalty_kinds"] for e in events] == [["confiscation", "fine", "warning"], ["confiscation"], []]
 
 
-async def test_stat_7_a_penalty_case_decided_without_a_penalty_names_no_kind_and_opens_no_service_deadline(
-    world, app
-) -> None:
+async def test_stat_7_a_penalty_case_decided_without_a_penalty_names_no_kind_and_is_still_served(world, app) -> None:
     """行政处罚法 第五十七条: 不予行政处罚, or the facts not established — a decision with no kind and
-    no amount; no 行政处罚决定书 to serve, so no service deadline (第六十一条, CASE-9)."""
+    no amount; its decision is served like any 行政处罚 case's (CASE-9: 7 working days)."""
     outcomes = {}
     for outcome, decision_type in (("not_imposed", "不予行政处罚"), ("not_established", "违法事实不能成立")):
         case = (await world.file()).json()
@@ -377,14 +375,15 @@ async def test_stat_7_a_penalty_case_decided_without_a_penalty_names_no_kind_and
             ({"penalty_kinds": ["warning"]}, "a kind"),
             ({"fine_amount": "100"}, "a fine"),
             ({"confiscation_amount": "5"}, "a confiscation"),
+            ({"penalty_kinds": ["fine"], "fine_amount": "100"}, "a fine with its kind"),
         ):
             refused = await world.act(case["id"], "decision", {**body, "penalty_outcome": outcome, **wrong})
             assert refused.status_code == 422 and refused.json()["code"] == "case.invalid_penalty_kinds", why
-        decided = await world.act(case["id"], "decision", {**body, "penalty_outcome": outcome})
+        decided = await world.act(case["id"], "decision", {**body, "penalty_outcome": outcome, "fine_amount": "0"})
         assert decided.status_code == 200, decided.text
         read = decided.json()
         assert (read["penalty_outcome"], read["penalty_kinds"], read["fine_amount"]) == (outcome, [], None)
-        assert [d["kind"] for d in read["deadlines"]] == ["decision"], "no service deadline"
+        assert sorted(d["kind"] for d in read["deadlines"]) == ["decision", "service"], "served like any penalty case"
         outcomes[case["id"]] = outcome
     imposed = (await world.file()).json()
     await world.act(imposed["id"], "investigation")
@@ -396,11 +395,16 @@ async def test_stat_7_a_penalty_case_decided_without_a_penalty_names_no_kind_and
     permit = {"decision_type": "准予许可", "decided_on": _day(), "legal_basis": "《行政许可法》"}
     refused = await world.act(licence["id"], "decision", {**permit, "penalty_outcome": "not_imposed"})
     assert refused.status_code == 422 and refused.json()["code"] == "case.invalid_penalty_kinds"
+    assert refused.json()["errors"][0]["loc"] == ["body", "penalty_outcome"]
     assert (await world.act(licence["id"], "decision", permit)).json()["penalty_outcome"] is None
     events = {e["data"]["case_id"]: e["data"] for e in await _outbox(app, "case.decided")}
     assert {case: events[case]["penalty_outcome"] for case in outcomes} == outcomes
     assert events[licence["id"]]["penalty_outcome"] is None
-    assert all(events[case]["penalty_kinds"] == [] for case, o in outcomes.items() if o != "imposed")
+    assert all(
+        (events[case]["penalty_kinds"], events[case]["fine_amount"]) == ([], None)
+        for case, o in outcomes.items()
+        if o != "imposed"
+    ), "a zero fine of a decision imposing nothing is no amount"
 
 
 async def test_stat_7_counts_for_reconciliation_by_fact_date_and_group(world, client, as_headers) -> None:

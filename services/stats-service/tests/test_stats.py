@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 import httpx
 from sqlalchemy import text
 
+from enforcement_common.calendar import today
 from enforcement_common.contracts.accountability import ErrorCaseDecided, ErrorCaseOpened, Respondent
 from enforcement_common.contracts.case import OfficerQualificationChanged, OfficerUpdated
 from enforcement_common.contracts.tolerance import ToleranceDecided
@@ -424,3 +426,28 @@ async def test_stat_8_a_unit_event_reaches_the_projection_and_the_unit_scope_eac
         "/api/v1/stats/cases", params={"unit_id": str(county.unit_id), "period": str(Y)}, headers=auth("admin")
     )
     assert answer.status_code == 200 and answer.json()["totals"]["filed"] == 0
+
+
+async def test_stat_7_an_error_case_counts_in_the_period_it_was_received(client, deliver, world):
+    """STAT-7: in the period of the fact — an error case received on 30 December counts in that
+    year even when its event is applied in the next; an event without the date (of before)
+    counts on the day it was published."""
+    county, a, _ = await _county_with_two_townships(deliver, world)
+    received = ErrorCaseOpened(
+        error_case_id=uuid.uuid4(), unit_id=a.unit_id, case_id=None, source="complaint", received_on=date(Y - 1, 12, 30)
+    )
+    undated = ErrorCaseOpened(error_case_id=uuid.uuid4(), unit_id=a.unit_id, case_id=None, source="supervision")
+    for event in (received, undated):
+        await deliver(event)
+
+    async def by_source(year: int) -> dict:
+        r = await client.get(
+            "/api/v1/stats/accountability",
+            params={"unit_id": str(county.unit_id), "period": str(year)},
+            headers=auth("justice_bureau", unit=county.unit_id),
+        )
+        assert r.status_code == 200, r.text
+        return {k: v for k, v in r.json()["error_cases_by_source"].items() if v}
+
+    assert await by_source(Y - 1) == {"complaint": 1}
+    assert await by_source(today().year) == {"supervision": 1}

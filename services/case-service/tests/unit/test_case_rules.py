@@ -103,13 +103,3 @@ def test_stat_7_a_penalty_not_imposed_or_not_established_names_no_kind_and_no_am
     assert rules.penalty_outcome("penalty", None) == "imposed"
     assert rules.penalty_outcome("penalty", "not_imposed") == "not_imposed"
     assert rules.penalty_outcome("license", None) is None
-
-
-def test_case_9_only_an_imposed_penalty_opens_the_service_deadline() -> None:
-    """行政处罚法 第六十一条 serves the 行政处罚决定书; a decision not to impose one opens no service deadline."""
-    period = rules.DEFAULT_DEADLINES["penalty"]
-    assert rules.decision_needs_service("penalty", "imposed", period)
-    assert not rules.decision_needs_service("penalty", "not_imposed", period)
-    assert not rules.decision_needs_service("penalty", "not_established", period)
-    assert rules.decision_needs_service("license", None, rules.DEFAULT_DEADLINES["license"])
-    assert not rules.decision_needs_service("inspection", None, rules.DEFAULT_DEADLINES["inspection"])

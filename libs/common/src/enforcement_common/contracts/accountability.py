@@ -39,6 +39,9 @@ class ErrorCaseOpened(_ErrorCaseData):
     type: ClassVar[str] = "accountability.error_case_opened"
     case_id: UUID | None
     source: ErrorSource
+    #: The day the error case was received (受理): the period it counts in (STAT-7). Optional:
+    #: events of before carry none (a consumer then takes the day the event was published).
+    received_on: date | None = None
 
 
 class Respondent(BaseModel):

@@ -4,8 +4,8 @@ For each record, in partition order:
 
 1. decode the CloudEvents envelope and the data model of its type — a record that
    cannot be decoded is *poison*: it goes to ``<service>.dlq`` at once;
-2. in **one database transaction**: insert the event id into ``inbox`` (a conflict
-   means "already handled": skip) and run the handler — records fetched together share
+2. in **one database transaction**: insert (consumer group, event id) into ``inbox`` (a
+   conflict means "already handled by this group": skip) and run the handler — records fetched together share
    one transaction (one commit; ``max_batch`` at most), and go one by one when any fails;
 3. commit the Kafka offset only after that transaction committed (no auto-commit), at
    most every ``commit_interval`` and on revocation and shutdown.

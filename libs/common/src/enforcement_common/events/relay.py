@@ -5,7 +5,7 @@ How it keeps its promises:
 * **Nothing lost.** A row is marked published only after Kafka acknowledged it
   (idempotent producer, ``acks=all``). A crash between the acknowledgement and the
   mark republishes the row later: delivery is at least once and consumers dedupe
-  by event id (the inbox).
+  by event id, per consumer group (the inbox).
 * **Per-key order, with several relays.** Each batch takes a transaction-scoped
   advisory lock per key (``pg_try_advisory_xact_lock``); a key locked by another
   relay is left to it. With the lock held, the key's pending rows are read afresh

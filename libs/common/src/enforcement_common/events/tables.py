@@ -40,8 +40,8 @@ inbox = Table(
     "inbox",
     metadata,
     # Per consumer group: two groups of one service reading the same topic each apply an
-    # event once (version 2, create_inbox_per_consumer_group; rows of version 1 have '').
-    Column("consumer_group", Text, primary_key=True, server_default=text("''")),
+    # event once (version 2, inbox_per_consumer_group; rows of version 1 have '').
+    Column("consumer_group", Text, primary_key=True),
     Column("event_id", UUID(as_uuid=True), primary_key=True),
     Column("event_type", Text, nullable=False),
     Column("topic", Text, nullable=False),
@@ -123,16 +123,20 @@ def inbox_per_consumer_group() -> None:
     from alembic import op
 
     op.add_column("inbox", sa.Column("consumer_group", sa.Text, nullable=False, server_default=sa.text("''")))
+    op.alter_column("inbox", "consumer_group", server_default=None)  # every writer names its group
     op.drop_constraint("inbox_pkey", "inbox", type_="primary")
     op.create_primary_key("inbox_pkey", "inbox", ["consumer_group", "event_id"])
 
 
 def inbox_per_event_id() -> None:
-    """Alembic downgrade step of :func:`inbox_per_consumer_group` (one row per event id kept)."""
+    """Alembic downgrade step of :func:`inbox_per_consumer_group`: one row per event id kept,
+    a processed one rather than a dead-lettered one."""
     from alembic import op
 
     op.execute(
-        "DELETE FROM inbox a USING inbox b WHERE a.event_id = b.event_id AND a.consumer_group > b.consumer_group"
+        "DELETE FROM inbox a USING inbox b WHERE a.event_id = b.event_id AND "
+        "((a.outcome <> 'processed' AND b.outcome = 'processed') "
+        "OR ((a.outcome = 'processed') = (b.outcome = 'processed') AND a.consumer_group > b.consumer_group))"
     )
     op.drop_constraint("inbox_pkey", "inbox", type_="primary")
     op.drop_column("inbox", "consumer_group")

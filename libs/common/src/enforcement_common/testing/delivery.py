@@ -10,7 +10,7 @@ the runner's own code). Where the record sits in Kafka is explicit:
 * a **replay** (``replay=True``) comes at a *new* position each time — the producer
   published the event again, or ``enforcement-dlq replay`` did.
 
-Either way the inbox recognises the event id and the handler does not run again, which
+Either way the inbox recognises the event id (per consumer group) and the handler does not run again, which
 is why :func:`apply_without_inbox` exists: it runs the handler once more *without* the
 inbox, in a transaction of its own, so that a test proves the handler's idempotency
 on state (CONTRIBUTING: "handlers must be idempotent on state too").
@@ -148,8 +148,8 @@ async def deliver(
 ) -> list[bool]:
     """Deliver ``event`` to ``app``'s handlers ``times`` times through the real inbox path, in
     each consumer group that handles its type (the platform's read models and the service's
-    consumers, as the app runs them); one bool per delivery: True when a handler ran, False
-    when every group's inbox skipped it.
+    consumers, as the app runs them); one bool per delivery: True when every group's handler
+    ran, False when any group's inbox skipped it (a group wrongly skipping shows).
 
     The same event *object* is the same event (one envelope, one id) in every call on this
     app; its first delivery is at its original Kafka position. ``replay=False``: every later
@@ -165,7 +165,7 @@ async def deliver(
             await runner._apply(received, handler)
             for runner, received, handler in state.received(state.record(envelope, topic=topic, new_position=replay))
         ]
-        results.append(any(applied))
+        results.append(all(applied))
     return results
 
 

@@ -231,7 +231,13 @@ async def open_case(session: AsyncSession, caller: Caller, body: ErrorCaseCreate
 
 
 def _opened(case: ErrorCase) -> ErrorCaseOpened:
-    return ErrorCaseOpened(error_case_id=case.id, unit_id=case.unit_id, case_id=case.case_id, source=case.source)
+    return ErrorCaseOpened(
+        error_case_id=case.id,
+        unit_id=case.unit_id,
+        case_id=case.case_id,
+        source=case.source,
+        received_on=case.received_on,
+    )
 
 
 async def open_from_remedy(session: AsyncSession, d: CaseLegalRemedyRecorded) -> None:
@@ -259,7 +265,13 @@ async def open_from_remedy(session: AsyncSession, d: CaseLegalRemedyRecorded) ->
     if inserted is not None:
         await emit(
             session,
-            ErrorCaseOpened(error_case_id=error_case_id, unit_id=d.unit_id, case_id=d.case_id, source=source),
+            ErrorCaseOpened(
+                error_case_id=error_case_id,
+                unit_id=d.unit_id,
+                case_id=d.case_id,
+                source=source,
+                received_on=values["received_on"],
+            ),
         )
 
 

@@ -373,9 +373,3 @@ def penalty_kinds_problem(
 def penalty_outcome(category: str, outcome: str | None) -> str | None:
     """The outcome a decision records: a penalty case's, ``imposed`` unless it says otherwise."""
     return (outcome or "imposed") if category == "penalty" else None
-
-
-def decision_needs_service(category: str, outcome: str | None, period: DeadlinePolicy) -> bool:
-    """CASE-9: a service deadline opens where a statute sets a service period — for a penalty
-    case, the 行政处罚决定书 of a penalty imposed (行政处罚法 第六十一条), not a decision not to impose one."""
-    return has_service_deadline(period) and penalty_outcome(category, outcome) in (None, "imposed")

@@ -167,8 +167,8 @@ class Decision(Note):
     penalty_outcome: PenaltyOutcome | None = Field(
         default=None,
         description="penalty cases: imposed (default) | not_imposed (不予行政处罚) | not_established "
-        "(违法事实不能成立); null for other categories. Only an imposed penalty opens the service "
-        "deadline (行政处罚法 第六十一条)",
+        "(违法事实不能成立); null for other categories. A decision imposing nothing names no kind and "
+        "no amount (a zero amount is stored as none); it is served like any penalty decision (CASE-9)",
     )
     penalty_kinds: list[PenaltyKind] = Field(
         default_factory=list,

@@ -767,19 +767,24 @@ async def decide(
         case.category, body.penalty_kinds, body.fine_amount, body.confiscation_amount, body.penalty_outcome
     )
     if problem:
+        field = "penalty_outcome" if "penalty_outcome" in problem else "penalty_kinds"
         raise errors.INVALID_PENALTY_KINDS(
             f"{problem}.",
             basis=["STAT-7"],
-            errors=[{"loc": ["body", "penalty_kinds"], "msg": problem, "type": "value_error"}],
+            errors=[{"loc": ["body", field], "msg": problem, "type": "value_error"}],
         )
     case.decided_on, case.decision_type, case.legal_basis = body.decided_on, body.decision_type, body.legal_basis
     case.penalty_kinds = rules.canonical_penalty_kinds(body.penalty_kinds)
     case.penalty_outcome = rules.penalty_outcome(case.category, body.penalty_outcome)
-    case.fine_amount, case.confiscation_amount = body.fine_amount, body.confiscation_amount
+    imposed = case.penalty_outcome in (None, "imposed")  # a decision imposing nothing has no amounts
+    case.fine_amount = body.fine_amount if imposed else None
+    case.confiscation_amount = body.confiscation_amount if imposed else None
     breaches = await _meet(session, case, "decision", body.decided_on)
     policy = await resolve(session, CASE_POLICIES, case.unit_id, body.decided_on)  # in force on the decision
     period = policy.values.deadline(case.category)
-    if rules.decision_needs_service(case.category, case.penalty_outcome, period):  # CASE-9
+    # CASE-9: only where a statute sets a service period — for a penalty case whatever its outcome
+    # (a 不予行政处罚决定书 is served too, and starts the time limits of 复议 and 诉讼).
+    if rules.has_service_deadline(period):
         session.add(
             CaseDeadline(
                 id=uuid.uuid4(),
@@ -800,8 +805,8 @@ async def decide(
         decision_type=body.decision_type,
         penalty_kinds=case.penalty_kinds,
         penalty_outcome=case.penalty_outcome,
-        fine_amount=body.fine_amount,
-        confiscation_amount=body.confiscation_amount,
+        fine_amount=case.fine_amount,
+        confiscation_amount=case.confiscation_amount,
         hearing_held=case.hearing_held_on is not None,
     )
     return await _finish(session, caller, step, decided, *breaches)

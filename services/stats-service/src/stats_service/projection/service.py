@@ -427,7 +427,9 @@ async def _error_case(session: AsyncSession, gen: int, fold: Fold, **values: Any
 
 async def _error_case_opened(session: AsyncSession, gen: int, fold: Fold) -> None:
     d: ErrorCaseOpened = fold.data  # type: ignore[assignment]
-    await _error_case(session, gen, fold, unit_id=d.unit_id, case_id=d.case_id, source=d.source, opened_on=fold.day)
+    # STAT-7: counted in the period of the fact — the day it was received (受理), not published.
+    opened_on = d.received_on or fold.day
+    await _error_case(session, gen, fold, unit_id=d.unit_id, case_id=d.case_id, source=d.source, opened_on=opened_on)
 
 
 async def _error_case_decided(session: AsyncSession, gen: int, fold: Fold) -> None:
