@@ -11,8 +11,8 @@ certificate (stats-service, STAT-5) — with a client that
 retries like a provincial platform: transport errors, 5xx and ``409 idempotency.in_flight``
 are retried with the same ``Idempotency-Key``. Meanwhile faults run on a schedule drawn
 from ``--seed``: kill -9 of each service with requests in flight (then restarted), Kafka
-stopped and started, PostgreSQL fast-restarted, a second review-service instance joining
-its consumer groups mid-stream (a rebalance) and leaving again.
+stopped and started, PostgreSQL fast-restarted, a second instance of review-service and of
+stats-service joining their consumer groups mid-stream (a rebalance) and leaving again.
 
 Then the invariants, through the APIs, the databases and the topics, as a table
 (expected vs observed) — stats-service's figures among them, against a recount from the
@@ -696,16 +696,18 @@ class Chaos:
         await asyncio.to_thread(self.instance.sh, "pg.sh", "up")
         await self.measure("PostgreSQL fast restart", time.monotonic() - started, list(SERVICES))
 
-    async def second_consumer(self, port: int) -> None:
+    async def second_consumer(self, name: str) -> None:
+        """A second instance of ``name`` joins its consumer groups mid-stream (a rebalance)."""
         started = time.monotonic()
-        self.instance.start("review-service", instance="review-service-2", port=port)
+        port = self.instance.ports[name] + 10
+        self.instance.start(name, instance=f"{name}-2", port=port)
         await wait_ready(f"http://127.0.0.1:{port}")
-        await self.measure("review-service #2 joins (rebalance)", time.monotonic() - started, ["review-service"])
+        await self.measure(f"{name} #2 joins (rebalance)", time.monotonic() - started, [name])
 
-    async def second_consumer_leaves(self) -> None:
+    async def second_consumer_leaves(self, name: str) -> None:
         started = time.monotonic()
-        await asyncio.to_thread(self.instance.terminate, "review-service-2")
-        await self.measure("review-service #2 leaves (rebalance)", time.monotonic() - started, ["review-service"])
+        await asyncio.to_thread(self.instance.terminate, f"{name}-2")
+        await self.measure(f"{name} #2 leaves (rebalance)", time.monotonic() - started, [name])
 
 
 def _s(value: float | None) -> str:
@@ -996,13 +998,15 @@ async def run(args: argparse.Namespace) -> int:
             plan = [("kill", name) for name in SERVICES] + [("kafka", None), ("postgres", None)]
             rng.shuffle(plan)
             faults.extend(plan)
-        join_at = rng.randrange(1, len(faults))
-        faults.insert(join_at, ("join", None))
-        faults.insert(rng.randrange(join_at + 1, len(faults) + 1), ("leave", None))
+        # A second instance of each of two consumers joins mid-stream and later leaves: review-service
+        # (obligations) and stats-service (the projection, whose rebuild job is advisory-locked too).
+        for name in ("review-service", "stats-service"):
+            join_at = rng.randrange(1, len(faults))
+            faults.insert(join_at, ("join", name))
+            faults.insert(rng.randrange(join_at + 1, len(faults) + 1), ("leave", name))
         names = ", ".join(f"{kind} {name}" if name else kind for kind, name in faults)
         log(f"seed {args.seed}: {len(faults)} faults: {names}")
         await asyncio.sleep(args.warmup)
-        second_port = instance.ports["review-service"] + 10
         for kind, name in faults:
             if kind == "kill":
                 await chaos.kill(name)
@@ -1011,9 +1015,9 @@ async def run(args: argparse.Namespace) -> int:
             elif kind == "postgres":
                 await chaos.postgres()
             elif kind == "join":
-                await chaos.second_consumer(second_port)
+                await chaos.second_consumer(name)
             else:
-                await chaos.second_consumer_leaves()
+                await chaos.second_consumer_leaves(name)
             await asyncio.sleep(rng.uniform(args.gap / 2, args.gap))
 
         workload.stopping.set()
