@@ -15,6 +15,8 @@ from accountability_service.interference.chain import signature_valid
 from accountability_service.interference.rules import quarter, quarter_of
 from accountability_service.reports.deadlines import ensure_report_rows, report_overdue_scanner
 from enforcement_common.calendar import today
+from enforcement_common.contracts.case import CaseHandlersChanged
+from enforcement_common.testing.delivery import deliver as deliver_to
 from enforcement_common.testing.outbox import outbox_events
 
 
@@ -56,6 +58,28 @@ async def test_int_3_the_handler_records_time_place_person_method_content(client
 
 async def test_int_3_only_a_handler_of_the_case_records(client, world) -> None:
     refused = await _record(client, world, who="other")
+    assert refused.status_code == 403 and refused.json()["basis"] == ["INT-3"]
+
+
+async def test_int_3_after_a_change_of_handlers_the_new_handler_records_and_the_former_one_does_not(
+    app, client, world
+) -> None:
+    """case.handlers_changed (承办人员变更, CASE-3): the directory follows it — the handler now in
+    charge records an interference, the one replaced no longer does."""
+    filed = world.cases["penalty"]
+    await deliver_to(
+        app,
+        CaseHandlersChanged(
+            case_id=filed.case_id,
+            unit_id=filed.unit_id,
+            case_no=filed.case_no,
+            lead_handler_id=world.officers["other"],
+            handler_ids=[world.officers["other"], world.officers["co"]],
+            changed_on=today(),
+        ),
+    )
+    assert (await _record(client, world, who="other")).status_code == 201
+    refused = await _record(client, world, who="lead")
     assert refused.status_code == 403 and refused.json()["basis"] == ["INT-3"]
 
 

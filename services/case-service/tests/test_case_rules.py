@@ -583,3 +583,53 @@ async def test_rev_8_training_attendees_and_organizer_must_exist_in_the_callers_
         headers=as_headers("unit_leader", unit=world.units["XC"]),
     )
     assert county.status_code == 201, "the county's leader sees both townships' officers"
+
+
+async def test_case_3_the_handlers_of_an_open_case_are_replaced_by_qualified_officers_of_its_unit(
+    world, client, app, as_headers
+) -> None:
+    """承办人员变更: a penalty case whose handlers were suspended is no longer stuck — the unit
+    leader names two officers qualified on the day (CASE-3, CASE-9), the change is on the
+    timeline (CASE-5) and announced (case.handlers_changed); the new handlers act, the old don't."""
+    closed = await _decided(world, on=-1, filed=-3)
+    for step in ("service", "execution", "closure"):
+        assert (await world.act(closed["id"], step, _body(step))).status_code == 200
+    case = (await world.file()).json()
+    assert (await world.act(case["id"], "investigation")).status_code == 200
+    await _qualify(client, world, "甲", "suspend")
+    leader = as_headers("unit_leader", unit=world.units["T1"])
+    url = f"{CASES}/{case['id']}/handlers"
+    body = {"lead_handler_id": world.officers["丙"], "co_handler_ids": [world.officers["乙"]], "reason": "甲暂扣执法证"}
+
+    refusals = (
+        ({**body, "lead_handler_id": world.officers["甲"]}, leader, 422, "case.handler_not_qualified"),
+        ({**body, "co_handler_ids": [world.officers["无证"]]}, leader, 422, "case.handler_not_qualified"),
+        ({**body, "co_handler_ids": []}, leader, 422, "case.too_few_handlers"),
+        ({**body, "co_handler_ids": [world.officers["丁"]]}, leader, 422, "case.unknown_handler"),  # T2's officer
+        ({**body, "co_handler_ids": [str(uuid.uuid4())]}, leader, 422, "case.unknown_handler"),
+        ({**body, "changed_on": _day(1)}, leader, 422, None),
+        (body, world.as_officer("T1", "officer"), 403, "auth.forbidden"),
+        (body, as_headers("unit_leader", unit=world.units["T2"]), 404, "resource.not_found"),
+    )
+    for wrong, headers, status, code in refusals:
+        refused = await client.post(url, json=wrong, headers=headers)
+        assert refused.status_code == status, (wrong, refused.text)
+        if code:
+            assert refused.json()["code"] == code, refused.text
+    changed = await client.post(url, json=body, headers=leader)
+    assert changed.status_code == 200, changed.text
+    read = changed.json()
+    assert (read["lead_handler_id"], read["co_handler_ids"]) == (world.officers["丙"], [world.officers["乙"]])
+    timeline = (await client.get(f"{CASES}/{case['id']}/timeline", headers=leader)).json()["items"]
+    entry = next(e for e in timeline if e["action"] == "handlers")
+    assert entry["details"]["from"] == [world.officers["甲"], world.officers["乙"]]
+    assert entry["details"]["to"] == [world.officers["丙"], world.officers["乙"]]
+    events = await _outbox(app, "case.handlers_changed")
+    assert [(e["data"]["lead_handler_id"], e["data"]["handler_ids"]) for e in events] == [
+        (world.officers["丙"], [world.officers["丙"], world.officers["乙"]])
+    ]
+    # The decision that was refused with 甲 suspended now goes through with 丙 and 乙.
+    decided = await client.post(f"{CASES}/{case['id']}/decision", json=_decision(), headers=leader)
+    assert decided.status_code == 200, decided.text
+    ended = await client.post(f"{CASES}/{closed['id']}/handlers", json=body, headers=leader)
+    assert ended.status_code == 409 and ended.json()["code"] == "case.invalid_transition"

@@ -31,6 +31,7 @@ from enforcement_common.contracts.case import (
     OFFICERS,
     CaseClosed,
     CaseFiled,
+    CaseHandlersChanged,
     CaseStageChanged,
     OfficerQualificationChanged,
     OfficerRegistered,
@@ -95,6 +96,7 @@ DIRECTORY_EVENTS: tuple[type[EventData], ...] = (
     OfficerQualificationChanged,
     CaseFiled,
     CaseStageChanged,
+    CaseHandlersChanged,
     CaseClosed,
 )
 
@@ -166,6 +168,15 @@ async def _case_closed(session: AsyncSession, event: ReceivedEvent[CaseClosed]) 
     )
 
 
+async def _handlers_changed(session: AsyncSession, event: ReceivedEvent[CaseHandlersChanged]) -> None:
+    d = event.data
+    await session.execute(
+        update(case_views)
+        .where(case_views.c.case_id == d.case_id)
+        .values(lead_handler_id=d.lead_handler_id, handler_ids=d.handler_ids)
+    )
+
+
 async def _stage_changed(session: AsyncSession, event: ReceivedEvent[CaseStageChanged]) -> None:
     await session.execute(
         update(case_views).where(case_views.c.case_id == event.data.case_id).values(status=event.data.to_status)
@@ -178,6 +189,7 @@ _HANDLERS: dict[str, Handler] = {
     OfficerQualificationChanged.type: _qualification,
     CaseFiled.type: _case_filed,
     CaseStageChanged.type: _stage_changed,
+    CaseHandlersChanged.type: _handlers_changed,
     CaseClosed.type: _case_closed,
 }
 

@@ -29,6 +29,7 @@ from enforcement_common.contracts import EventData
 from enforcement_common.contracts.case import (
     CaseClosed,
     CaseFiled,
+    CaseHandlersChanged,
     CaseStageChanged,
     OfficerQualificationChanged,
     OfficerRegistered,
@@ -364,6 +365,40 @@ async def test_directory_keeps_officers_and_cases_and_a_redelivery_changes_nothi
         async with app.state.sessions() as session, session.begin():
             await apply_directory_event(session, received(event))
     assert await state() == first
+
+
+async def test_directory_follows_a_change_of_handlers(app) -> None:
+    """case.handlers_changed (承办人员变更, CASE-3): the directory's handlers are the new ones —
+    who may record an interference (INT-3) or apply for tolerance follows them; applied again,
+    nothing changes."""
+    old, new_lead, new_co, case_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    events = [
+        CaseFiled(
+            case_id=case_id,
+            case_no="城关〔2026〕2号",
+            unit_id=UNITS["A"],
+            category="penalty",
+            lead_handler_id=old,
+            handler_ids=[old, new_co],
+            filed_on=date(2026, 3, 1),
+            is_major=False,
+        ),
+        CaseHandlersChanged(
+            case_id=case_id,
+            unit_id=UNITS["A"],
+            case_no="城关〔2026〕2号",
+            lead_handler_id=new_lead,
+            handler_ids=[new_lead, new_co],
+            changed_on=date(2026, 4, 1),
+        ),
+    ]
+    for _ in range(2):
+        for event in events[1:] if _ else events:
+            async with app.state.sessions() as session, session.begin():
+                await apply_directory_event(session, received(event))
+        async with app.state.sessions() as session:
+            case = (await session.execute(select(case_views).where(case_views.c.case_id == case_id))).one()._mapping
+        assert (case["lead_handler_id"], case["handler_ids"], case["status"]) == (new_lead, [new_lead, new_co], "filed")
 
 
 async def test_register_directory_runs_a_service_handler_after_the_directory_in_one_transaction(app) -> None:

@@ -156,6 +156,17 @@ class CaseFiled(_CaseData):
     is_major: bool
 
 
+class CaseHandlersChanged(_CaseData):
+    """承办人员变更: the case's handlers replaced (e.g. a handler suspended, transferred or
+    recused), each of the new ones qualified on ``changed_on`` (CASE-3, CASE-9)."""
+
+    type: ClassVar[str] = "case.handlers_changed"
+    case_no: str
+    lead_handler_id: UUID
+    handler_ids: list[UUID]
+    changed_on: date
+
+
 class CaseUpdated(_CaseData):
     """Descriptive fields of a case changed (e.g. by a provincial platform's import)."""
 

@@ -19,6 +19,7 @@ from case_service.cases.schemas import (
     DeadlineExtensionRead,
     Decision,
     Execution,
+    HandlersChange,
     Hearing,
     InvestigationStart,
     LegalReview,
@@ -307,6 +308,34 @@ async def case_transfer(
 ) -> CaseRead:
     """Transfer to the police or another agency (移送, CASE-6)."""
     case = await service.transfer(session, caller, case_id, body, if_match)
+    return await _reply(session, case, caller, response)
+
+
+@router.post(
+    "/{case_id}/handlers",
+    response_model=CaseRead,
+    responses={
+        **ACTION_RESPONSES,
+        403: problem("Not the unit leader or legal affairs"),
+        422: problem(
+            "A handler not qualified on changed_on (case.handler_not_qualified, CASE-3), too few "
+            "(case.too_few_handlers, CASE-9), or changed_on before the filing"
+        ),
+    },
+)
+async def case_handlers_change(
+    case_id: uuid.UUID,
+    body: HandlersChange,
+    caller: CaseActor,
+    session: SessionDep,
+    if_match: IfMatchDep,
+    response: Response,
+) -> CaseRead:
+    """Replace the case's handlers (承办人员变更, CASE-3): unit leader or legal affairs, while the
+    case is open; an officer unknown, or outside the case's unit and the caller's scope, is the
+    same 422 ``case.unknown_handler`` as at filing; 409 once the case has ended; emits
+    ``case.handlers_changed``."""
+    case = await service.change_handlers(session, caller, case_id, body, if_match)
     return await _reply(session, case, caller, response)
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from case_service.cases.rules import Action, DeadlineKind, DeadlineStatus
-from enforcement_common.contracts import BoundedDate
+from enforcement_common.contracts import BoundedDate, PastDate
 from enforcement_common.contracts import Money as MoneyTotal
 from enforcement_common.contracts import MoneyAmount as Money
 from enforcement_common.contracts.case import CaseCategory, CaseStatus, PenaltyKind, PenaltyOutcome
@@ -211,6 +211,18 @@ class Transfer(Note):
 
 class Withdrawal(Note):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class HandlersChange(BaseModel):
+    """承办人员变更: the case's handlers replaced while it is open (a handler suspended,
+    transferred or recused). Every new handler holds a valid, unsuspended certificate on
+    ``changed_on`` and serves in the case's unit or below, at least the policy's number of
+    them (CASE-3, CASE-9)."""
+
+    lead_handler_id: uuid.UUID
+    co_handler_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    changed_on: PastDate | None = Field(default=None, description="the day of the change (default today)")
+    reason: str = Field(min_length=1, max_length=2000, description="why the handlers change (recorded, CASE-5)")
 
 
 class TimelineRead(BaseModel):

@@ -27,6 +27,7 @@ from case_service.cases.schemas import (
     DeadlineExtensionRead,
     Decision,
     Execution,
+    HandlersChange,
     Hearing,
     InvestigationStart,
     LegalReview,
@@ -57,7 +58,7 @@ from enforcement_common.api.concurrency import check_if_match
 from enforcement_common.api.pagination import ListQuery, Page, PageParams, check_range, paginate
 from enforcement_common.api.problems import ProblemError
 from enforcement_common.auth.jwt import Caller
-from enforcement_common.auth.scope import get_in_scope, list_in_scope, not_found, visible_units
+from enforcement_common.auth.scope import get_in_scope, list_in_scope, not_found, units_below, visible_units
 from enforcement_common.calendar import today
 from enforcement_common.contracts import EventData
 from enforcement_common.contracts.case import (
@@ -66,6 +67,7 @@ from enforcement_common.contracts.case import (
     CaseDeadlineExtended,
     CaseDecided,
     CaseFiled,
+    CaseHandlersChanged,
     CaseLegalRemedyRecorded,
     CaseStageChanged,
     CaseStatus,
@@ -891,6 +893,62 @@ async def withdraw(
     step = await _begin(session, caller, case_id, "withdrawal", body, if_match)
     step.case.end_reason = body.reason
     return await _finish(session, caller, step, ended_on=today())
+
+
+async def change_handlers(
+    session: AsyncSession, caller: Caller, case_id: uuid.UUID, body: HandlersChange, if_match: str | None
+) -> Case:
+    """承办人员变更 by the unit leader or legal affairs while the case is open: the new handlers
+    are officers of the case's unit or below, in the caller's scope (the same 404 for an unknown
+    one), qualified on ``changed_on``, at least the policy's number (CASE-3, CASE-9). The change
+    is recorded (CASE-5) and announced (``case.handlers_changed``): the directory of every
+    service follows it (e.g. who may record an interference, INT-3)."""
+    if not caller.roles & SUPERVISING_ROLES:
+        raise ProblemError(403, "auth.forbidden", "The unit leader or legal affairs changes a case's handlers.")
+    case = await _locked_for(session, caller, case_id, "handlers", if_match)
+    if case.status in rules.ENDED_STATUSES:
+        raise errors.INVALID_TRANSITION(
+            f"The handlers of a case that is {case.status} no longer change.",
+            allowed_actions=rules.allowed_actions(case.status, case.category),
+            status_now=case.status,
+        )
+    changed_on = body.changed_on or today()
+    _not_before(changed_on, case.filed_on, "changed_on", "filing")
+    ids = {body.lead_handler_id, *body.co_handler_ids}
+    below = await units_below(session, case.unit_id)
+    visible = await visible_units(session, caller)
+    officers = {
+        o.id: o
+        for o in await session.scalars(select(Officer).where(Officer.id.in_(ids)))
+        if o.unit_id in below and (visible is None or o.unit_id in visible)
+    }
+    policy = await resolve(session, CASE_POLICIES, case.unit_id, changed_on)
+    periods = await restriction_periods(session, list(officers)) if changed_on < today() else None
+    before = [str(i) for i in handler_ids(case)]
+    handlers = checked_handlers(
+        officers, policy, case.category, body.lead_handler_id, body.co_handler_ids, changed_on, periods
+    )
+    case.lead_handler_id, case.co_handler_ids = handlers[0], handlers[1:]
+    details = {
+        "from": before,
+        "to": [str(i) for i in handlers],
+        "changed_on": changed_on.isoformat(),
+        "reason": body.reason,
+    }
+    await _timeline(session, case, caller, "handlers", case.status, case.status, details)
+    await session.flush()
+    await emit(
+        session,
+        CaseHandlersChanged(
+            case_id=case.id,
+            unit_id=case.unit_id,
+            case_no=case.case_no,
+            lead_handler_id=handlers[0],
+            handler_ids=handlers,
+            changed_on=changed_on,
+        ),
+    )
+    return case
 
 
 # --- legal remedies (CASE-8) -------------------------------------------------------------------
