@@ -366,3 +366,38 @@ async def test_unit_ids_in_summary_and_inspection_bodies_must_exist_and_be_in_sc
         headers=helpers.headers("legal_affairs"),
     )
     assert own.status_code == 201, own.text
+
+
+async def test_REV_12_a_voided_review_leaves_its_notice_marked_void_and_its_file_out_of_the_exemplary_list(
+    client, deliver, helpers
+) -> None:
+    """REV-12 with REV-7 and REV-16: the written notice to the lead handler stays as sent but
+    reads voided (with reason and basis); an excellent file selected for learning exchange is no
+    longer offered once its review is voided — kept, and listed with include_voided=true."""
+    lead = uuid.uuid4()
+    closed_on = today() - timedelta(days=20)
+    case = helpers.closed(lead, closed_on)
+    await deliver(case)
+    review = await self_review(client, helpers, case.case_id)
+    assert review["status"] == "completed" and review["grade"] == "excellent", review
+    legal = helpers.headers("legal_affairs")
+    selected = await client.post(f"/api/v1/reviews/{review['id']}/exemplary", json={"note": "文书规范"}, headers=legal)
+    assert selected.status_code == 201, selected.text
+
+    async def notices() -> list[dict]:
+        answer = await client.get("/api/v1/notifications", params={"officer_id": str(lead)}, headers=legal)
+        return answer.json()["items"]
+
+    async def exemplary(**params) -> list[dict]:
+        answer = await client.get("/api/v1/exemplary-files", params=params, headers=legal)
+        return [e for e in answer.json()["items"] if e["review_id"] == review["id"]]
+
+    [notice] = await notices()
+    assert notice["voided"] is None and len(await exemplary()) == 1
+    await deliver(helpers.remedy_for(case, "litigation", filed_on=closed_on + timedelta(days=2)))
+    [notice] = await notices()
+    assert notice["grade"] == "excellent", "the notice stands as sent"
+    assert notice["voided"]["basis"] == ["REV-12"] and "行政诉讼" in notice["voided"]["reason"]
+    assert await exemplary() == []
+    [kept] = await exemplary(include_voided="true")
+    assert kept["voided"]["basis"] == ["REV-12"] and kept["basis"] == ["REV-16"]

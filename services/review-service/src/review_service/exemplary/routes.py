@@ -26,7 +26,12 @@ async def select_exemplary(
 
 @router.get("/exemplary-files", response_model=Page[ExemplaryRead])
 async def list_exemplary(
-    caller: AnyCaller, session: SessionDep, page: PageParamsDep, unit_id: uuid.UUID | None = None
+    caller: AnyCaller,
+    session: SessionDep,
+    page: PageParamsDep,
+    unit_id: uuid.UUID | None = None,
+    include_voided: bool = False,
 ) -> Page[ExemplaryRead]:
-    """Exemplary files (优秀案卷) in the caller's scope."""
-    return await service.list_page(session, caller, page, unit_id=unit_id)
+    """Exemplary files (优秀案卷) in the caller's scope; those whose review was voided (REV-12)
+    only with ``include_voided=true``."""
+    return await service.list_page(session, caller, page, unit_id=unit_id, include_voided=include_voided)

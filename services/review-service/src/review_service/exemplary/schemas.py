@@ -19,4 +19,9 @@ class ExemplaryRead(BaseModel):
     selected_by: str
     note: str | None
     selected_at: datetime
+    voided: dict | None = Field(
+        default=None,
+        description="The review's voiding (REV-12: the file came under reconsideration or litigation): "
+        "on, reason, basis, policy_id — such a file is no longer offered for learning exchange",
+    )
     basis: list[str] = ["REV-16"]

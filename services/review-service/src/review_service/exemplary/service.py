@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enforcement_common.api.pagination import Page, PageParams
@@ -12,10 +13,15 @@ from enforcement_common.auth.scope import get_in_scope, list_in_scope
 from review_service import errors
 from review_service.exemplary.schemas import ExemplaryCreate, ExemplaryRead
 from review_service.models import ExemplaryFile, Review
+from review_service.reviews.service import voidings
 
 
-def read(selected: ExemplaryFile) -> ExemplaryRead:
-    return ExemplaryRead.model_validate(selected, from_attributes=True)
+def read(selected: ExemplaryFile, voided: dict | None = None) -> ExemplaryRead:
+    return ExemplaryRead.model_validate({**_fields(selected), "voided": voided})
+
+
+def _fields(selected: ExemplaryFile) -> dict:
+    return {name: getattr(selected, name) for name in ExemplaryRead.model_fields if hasattr(selected, name)}
 
 
 async def select_file(
@@ -36,8 +42,16 @@ async def select_file(
 
 
 async def list_page(
-    session: AsyncSession, caller: Caller, page: PageParams, *, unit_id: uuid.UUID | None
+    session: AsyncSession, caller: Caller, page: PageParams, *, unit_id: uuid.UUID | None, include_voided: bool = False
 ) -> Page[ExemplaryRead]:
-    query = (await list_in_scope(session, caller, ExemplaryFile.unit_id)).equal(ExemplaryFile.unit_id, unit_id)
+    """The selections in scope; a file whose review was voided (REV-12) only when asked for —
+    the selection is kept (and shows its voiding), it is no longer offered for learning exchange."""
+    voided_reviews = select(Review.id).where(Review.status == "voided")
+    query = (
+        (await list_in_scope(session, caller, ExemplaryFile.unit_id))
+        .equal(ExemplaryFile.unit_id, unit_id)
+        .where(ExemplaryFile.review_id.not_in(voided_reviews), given=not include_voided)
+    )
     items, cursor = await query.page(session, [ExemplaryFile.selected_at, ExemplaryFile.review_id], page)
-    return Page[ExemplaryRead](items=[read(e) for e in items], next_cursor=cursor)
+    voided = await voidings(session, [e.review_id for e in items])
+    return Page[ExemplaryRead](items=[read(e, voided.get(e.review_id)) for e in items], next_cursor=cursor)

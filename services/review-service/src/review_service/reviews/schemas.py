@@ -100,4 +100,9 @@ class NotificationRead(BaseModel):
     score: int
     problems: list[str]
     created_at: datetime
+    voided: dict | None = Field(
+        default=None,
+        description="The review's voiding (REV-12): on, reason, basis, policy_id — the notice stands as "
+        "sent, its result no longer counts",
+    )
     basis: list[str] = ["REV-7"]

@@ -275,12 +275,32 @@ async def void_for_remedy(session: AsyncSession, remedy: CaseLegalRemedyRecorded
     return list(voided)
 
 
+async def voidings(session: AsyncSession, review_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    """The voiding (REV-12) of each of these reviews that was voided."""
+    if not review_ids:
+        return {}
+    rows = await session.execute(
+        select(Review.id, Review.voided).where(Review.id.in_(review_ids), Review.voided.is_not(None))
+    )
+    return {review_id: voided for review_id, voided in rows}
+
+
 async def list_notifications(
     session: AsyncSession, caller: Caller, page: PageParams, *, officer_id: uuid.UUID | None
 ) -> Page[NotificationRead]:
     """Written result notices to lead handlers (REV-7)."""
     query = (await list_in_scope(session, caller, Notification.unit_id)).equal(Notification.officer_id, officer_id)
     items, cursor = await query.page(session, [Notification.created_at, Notification.id], page)
+    voided = await voidings(session, [n.review_id for n in items])
     return Page[NotificationRead](
-        items=[NotificationRead.model_validate(n, from_attributes=True) for n in items], next_cursor=cursor
+        items=[
+            NotificationRead.model_validate(
+                {
+                    **{f: getattr(n, f) for f in NotificationRead.model_fields if hasattr(n, f)},
+                    "voided": voided.get(n.review_id),
+                }
+            )
+            for n in items
+        ],
+        next_cursor=cursor,
     )
