@@ -17,11 +17,7 @@ from review_service.reviews.service import voidings
 
 
 def read(selected: ExemplaryFile, voided: dict | None = None) -> ExemplaryRead:
-    return ExemplaryRead.model_validate({**_fields(selected), "voided": voided})
-
-
-def _fields(selected: ExemplaryFile) -> dict:
-    return {name: getattr(selected, name) for name in ExemplaryRead.model_fields if hasattr(selected, name)}
+    return ExemplaryRead.model_validate(selected, from_attributes=True).model_copy(update={"voided": voided})
 
 
 async def select_file(

@@ -294,11 +294,8 @@ async def list_notifications(
     voided = await voidings(session, [n.review_id for n in items])
     return Page[NotificationRead](
         items=[
-            NotificationRead.model_validate(
-                {
-                    **{f: getattr(n, f) for f in NotificationRead.model_fields if hasattr(n, f)},
-                    "voided": voided.get(n.review_id),
-                }
+            NotificationRead.model_validate(n, from_attributes=True).model_copy(
+                update={"voided": voided.get(n.review_id)}
             )
             for n in items
         ],
